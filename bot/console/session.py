@@ -1,0 +1,79 @@
+"""The console adapter: parses what is typed, calls the core, renders the answer as text.
+
+It accepts the chat forms (`!city Seattle`, `/city Seattle`) and the bare one
+(`city Seattle`), and a number picks from the last "did you mean" or "pick one" list.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from bot.console.render import render_text
+from bot.core.bootstrap import Core
+from bot.core.models import Answer, Option
+
+Extra = Callable[[str, str], Awaitable[Answer | None]]
+
+
+def parse_line(line: str, prefix: str = "!") -> tuple[str, str] | None:
+    """("city", "Seattle") from "!city Seattle", "/city Seattle" or "city Seattle"."""
+    text = line.strip()
+    for lead in (prefix, "/"):
+        if lead and text.startswith(lead):
+            text = text[len(lead):].lstrip()
+            break
+    if not text:
+        return None
+    name, _, argument = text.partition(" ")
+    return name.casefold(), argument.strip()
+
+
+class ConsoleSession:
+    def __init__(self, core: Core, prefix: str = "!", guild_id: int | None = None) -> None:
+        self.core = core
+        self.prefix = prefix
+        self.guild_id = guild_id
+        self._options: tuple[Option, ...] = ()
+        self.extras: dict[str, Extra] = {}  # commands other modules add (moderation, digest)
+
+    async def answer(self, line: str) -> Answer | None:
+        """The answer to one typed line, or None for an empty line."""
+        text = line.strip()
+        if text.isdigit() and self._options:
+            index = int(text) - 1
+            if 0 <= index < len(self._options):
+                return await self._remember(
+                    await self.core.lookup.show(self._options[index].ref, self.guild_id))
+        parsed = parse_line(text, self.prefix)
+        if parsed is None:
+            return None
+        name, argument = parsed
+        if name in self.extras:
+            extra = await self.extras[name](argument, text)
+            if extra is not None:
+                return await self._remember(extra)
+        return await self._remember(await self.core.lookup.run(name, argument, self.guild_id))
+
+    async def _remember(self, answer: Answer) -> Answer:
+        self._options = answer.options
+        return answer
+
+    async def reply(self, line: str) -> str | None:
+        answer = await self.answer(line)
+        return None if answer is None else render_text(answer)
+
+    async def repl(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        interactive = stdin.isatty()
+        print("citybot console: type a command such as `city Seattle` or `help`; "
+              "`quit` or Ctrl-D leaves.", file=stdout)
+        while True:
+            if interactive:
+                print("> ", end="", file=stdout, flush=True)
+            line = stdin.readline()
+            if not line or line.strip().casefold() in {"quit", "exit", "!quit", "/quit"}:
+                break
+            text = await self.reply(line)
+            if text is not None:
+                print(text, file=stdout, end="\n\n", flush=True)

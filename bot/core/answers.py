@@ -1,0 +1,170 @@
+"""Builds `Answer`s from entries: the words and structure of every reply, no platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.commands import CommandSpec
+from bot.core.matching import Hit
+from bot.core.models import Answer, City, Counts, Field, Official, Option, Source, Statement
+
+KIND_WORDS = {"city": "city", "official": "official", "statement": "statement"}
+LIST_COMMAND = {"city": "cities", "official": "officials", "statement": "officials"}
+
+
+def source_line(source: Source | None) -> str:
+    if source is None:
+        return "Added by this server's moderators"
+    return f"Source: {source.outlet}, {source.published} — {source.title}"
+
+
+def statement_field(statement: Statement, *, with_speaker: bool = True) -> Field:
+    name = statement.attribution if with_speaker else statement.attribution.split(", ", 1)[-1]
+    return Field(name=name or statement.speaker, value=statement.quoted)
+
+
+def city_card(
+    city: City, officials: Sequence[Official], statements: Sequence[Statement],
+    source: Source | None,
+) -> Answer:
+    fields = []
+    if officials:
+        fields.append(Field("Officials", "\n".join(f"{o.name} — {o.role}" for o in officials)))
+    if city.facts:
+        fields.append(Field("Key facts", "\n".join(f"• {fact}" for fact in city.facts)))
+    if city.aliases:
+        fields.append(Field("Also known as", ", ".join(city.aliases)))
+    fields.extend(statement_field(s) for s in statements)
+    return Answer(
+        kind="card", title=city.label, description=city.stance or "No stance recorded.",
+        fields=tuple(fields), footer=source_line(source), url=source.url if source else None,
+    )
+
+
+def official_card(
+    official: Official, statements: Sequence[Statement], source: Source | None
+) -> Answer:
+    lines = [official.title] if official.title else []
+    if not statements:
+        lines.append("The article quotes no statement of theirs.")
+    fields = [statement_field(s, with_speaker=False) for s in statements]
+    if official.aliases:
+        fields.insert(0, Field("Also known as", ", ".join(official.aliases)))
+    return Answer(
+        kind="card", title=official.name, description="\n".join(lines), fields=tuple(fields),
+        footer=source_line(source), url=source.url if source else None,
+    )
+
+
+def speaker_statements(
+    official: Official, statements: Sequence[Statement], source: Source | None
+) -> Answer:
+    if not statements:
+        return Answer(kind="card", title=f"Statements of {official.name}",
+                      description=f"The article quotes no statement of {official.name}.",
+                      footer=source_line(source))
+    return Answer(
+        kind="list", title=f"Statements of {official.name}",
+        description=f"{official.title} — {len(statements)} statement(s)",
+        fields=tuple(statement_field(s, with_speaker=False) for s in statements),
+        footer=source_line(source), url=source.url if source else None,
+    )
+
+
+def statement_card(statement: Statement, source: Source | None) -> Answer:
+    context = f"{statement.city_name}" if statement.city_name else ""
+    return Answer(
+        kind="card", title=statement.speaker,
+        description=statement.quoted,
+        fields=tuple(f for f in (
+            Field("Said", statement.attribution.split(", ", 1)[-1] or "—"),
+            Field("City", context, inline=True) if context else None,
+            Field("Type", statement.kind, inline=True),
+            Field("Link", statement.source_url) if statement.source_url else None,
+        ) if f is not None),
+        footer=source_line(source), url=source.url if source else None,
+    )
+
+
+def search_results(query: str, hits: Sequence[Hit]) -> Answer:
+    fields = tuple(
+        Field(f"{KIND_WORDS[h.ref.kind].title()} — {h.label}"[:200],
+              f"matched “{h.matched}” ({h.score:.0f}%)") for h in hits
+    )
+    return Answer(kind="list", title=f"Search: {query}",
+                  description=f"{len(hits)} match(es), best first.", fields=fields)
+
+
+def entry_list(title: str, lines: Sequence[str], footer: str = "", per_field: int = 10) -> Answer:
+    """A long list in numbered blocks, so that an adapter can page it."""
+    fields = tuple(
+        Field(f"{start + 1}–{min(start + per_field, len(lines))}",
+              "\n".join(f"{start + i + 1}. {line}"
+                        for i, line in enumerate(lines[start : start + per_field])))
+        for start in range(0, len(lines), per_field)
+    )
+    return Answer(kind="list", title=title, description=f"{len(lines)} in all.", fields=fields,
+                  footer=footer)
+
+
+def about(sources: Sequence[Source], counts: Counts) -> Answer:
+    fields = [
+        Field("Source", f"{s.outlet}, {s.published_text or s.published}\n{s.title}"
+              + (f"\n{s.url}" if s.url else ""))
+        for s in sources
+    ]
+    fields.append(Field(
+        "Entries",
+        f"{counts.cities} cities, {counts.officials} officials, {counts.statements} statements "
+        f"({counts.quotes} direct quotes, {counts.statements - counts.quotes} paraphrases)",
+    ))
+    return Answer(
+        kind="card", title="About citybot",
+        description="Answers questions about how US cities responded to President-elect Donald "
+        "Trump's proposed immigration policies, as reported by ABC News on 17 November 2016.",
+        fields=tuple(fields),
+    )
+
+
+def help_answer(commands: Sequence[CommandSpec], prefix: str) -> Answer:
+    return Answer(
+        kind="list", title="citybot commands",
+        description=f"Every command works as `{prefix}name` and as `/name`. "
+        "Names are matched fuzzily: typos, nicknames and last names are fine.",
+        fields=tuple(
+            Field(spec.usage(prefix), f"{spec.summary}\nExample: `{spec.example_call(prefix)}`")
+            for spec in commands
+        ),
+    )
+
+
+def options_from(hits: Sequence[Hit]) -> tuple[Option, ...]:
+    return tuple(
+        Option(label=h.label[:100], ref=h.ref, description=f"{KIND_WORDS[h.ref.kind]}, "
+               f"matched “{h.matched[:60]}”") for h in hits
+    )
+
+
+def did_you_mean(query: str, hits: Sequence[Hit]) -> Answer:
+    names = ", ".join(h.label[:80] for h in hits)
+    return Answer(kind="did_you_mean", title="No exact match",
+                  description=f"Nothing matches “{query[:100]}” closely. Did you mean: {names}?",
+                  options=options_from(hits), private=True)
+
+
+def choose(query: str, hits: Sequence[Hit]) -> Answer:
+    return Answer(kind="choose", title="Several entries match",
+                  description=f"“{query[:100]}” matches more than one entry. Pick one:",
+                  options=options_from(hits), private=True)
+
+
+def not_found(query: str, kind: str, prefix: str) -> Answer:
+    listing = LIST_COMMAND.get(kind, "cities")
+    shown = query.strip()[:100] or "(nothing)"
+    return Answer(kind="not_found", title="No match",
+                  description=f"Nothing matches “{shown}”. Try `{prefix}{listing}` to see "
+                  f"what exists, or `{prefix}search <text>`.", private=True)
+
+
+def error(message: str) -> Answer:
+    return Answer(kind="error", title="Sorry", description=message, private=True)

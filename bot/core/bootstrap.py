@@ -1,0 +1,31 @@
+"""Opens everything the adapters need, from a database path: one way, used by all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.seed import ensure_seeded
+from bot.core.service import Lookup
+from bot.core.store import Store
+
+
+@dataclass(slots=True)
+class Core:
+    store: Store
+    lookup: Lookup
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def start_core(database_path: Path, prefix: str = "!") -> Core:
+    """Open (or create and seed) the database and build the in-memory index."""
+    store = await Store.open(database_path)
+    try:
+        await ensure_seeded(store)
+        lookup = await Lookup.start(store, prefix)
+    except BaseException:
+        await store.close()
+        raise
+    return Core(store=store, lookup=lookup)

@@ -1,0 +1,212 @@
+"""The use cases the adapters call: every lookup command, as text in and `Answer` out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core import answers
+from bot.core.catalog import Catalog, scopes_for
+from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
+from bot.core.matching import EntryKind, EntryRef, Hit
+from bot.core.models import Answer, Source
+from bot.core.resolve import resolve
+from bot.core.store import Store
+from bot.core.text import normalize_query
+
+MIN_FRAGMENT = 4  # shorter "words" are in nearly every statement
+STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
+SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An autocomplete suggestion: what is shown and what is sent back."""
+
+    name: str
+    value: str
+
+
+class Lookup:
+    def __init__(self, store: Store, catalog: Catalog, prefix: str = "!") -> None:
+        self.store = store
+        self.catalog = catalog
+        self.prefix = prefix
+        self._sources: dict[int, Source] = {}
+
+    @classmethod
+    async def start(cls, store: Store, prefix: str = "!") -> Lookup:
+        catalog = Catalog()
+        await catalog.load(store)
+        lookup = cls(store, catalog, prefix)
+        await lookup.refresh_sources()
+        return lookup
+
+    async def refresh_sources(self) -> None:
+        self._sources = {s.id: s for s in await self.store.sources()}
+
+    def _source(self, source_id: int | None) -> Source | None:
+        return self._sources.get(source_id) if source_id is not None else None
+
+    # ---- matching -------------------------------------------------------------------------
+
+    def hits(self, kind: EntryKind, query: str, guild_id: int | None, limit: int = 10) -> list[Hit]:
+        if kind == "statement" and len(normalize_query(query)) < MIN_FRAGMENT:
+            return []
+        return self.catalog.indexes[kind].search(query, scopes_for(guild_id), limit)
+
+    def _miss(self, query: str, kind: EntryKind, hits: Sequence[Hit], near: float) -> Answer:
+        resolution = resolve(hits, near=near)
+        if resolution.outcome == "near":
+            return answers.did_you_mean(query, resolution.hits)
+        return answers.not_found(query, kind, self.prefix)
+
+    # ---- commands -------------------------------------------------------------------------
+
+    async def city(self, query: str, guild_id: int | None) -> Answer:
+        return await self._lookup("city", query, guild_id)
+
+    async def official(self, query: str, guild_id: int | None) -> Answer:
+        return await self._lookup("official", query, guild_id)
+
+    async def _lookup(self, kind: EntryKind, query: str, guild_id: int | None) -> Answer:
+        hits = self.hits(kind, query, guild_id)
+        resolution = resolve(hits)
+        if resolution.outcome == "found":
+            return await self.show(resolution.best.ref, guild_id)
+        if resolution.outcome == "choose":
+            return answers.choose(query, resolution.hits)
+        return self._miss(query, kind, hits, 60.0)
+
+    async def quote(self, query: str, guild_id: int | None) -> Answer:
+        """A speaker's statements when the words name someone, else the statement they're from."""
+        people = self.hits("official", query, guild_id)
+        said = self.hits("statement", query, guild_id)
+        speaker = resolve(people)
+        words = resolve(said, near=STATEMENT_NEAR)
+        best_words = said[0].score if said else 0.0
+        if speaker.outcome == "found" and speaker.best.score >= best_words:
+            return await self.speaker_statements(speaker.best.ref, guild_id)
+        if words.outcome == "found":
+            return await self.show(words.best.ref, guild_id)
+        if words.outcome == "choose":
+            return answers.choose(query, words.hits)
+        if speaker.outcome == "choose":
+            return answers.choose(query, speaker.hits)
+        near = [h for h in (*people[:3], *said[:3]) if h.score >= 60.0]
+        if near:
+            return answers.did_you_mean(query, sorted(near, key=lambda h: -h.score)[:5])
+        return answers.not_found(query, "statement", self.prefix)
+
+    async def search(self, query: str, guild_id: int | None, limit: int = 10) -> Answer:
+        hits = [
+            h
+            for kind in ("city", "official", "statement")
+            for h in self.hits(kind, query, guild_id, limit)
+            if h.score >= (STATEMENT_NEAR if kind == "statement" else SEARCH_NAME_NEAR)
+        ]
+        if not hits:
+            return answers.not_found(query, "city", self.prefix)
+        hits.sort(key=lambda h: (-h.score, h.label))
+        return answers.search_results(query, hits[:limit])
+
+    async def cities(self, guild_id: int | None) -> Answer:
+        cities = await self.store.cities(scopes_for(guild_id))
+        return answers.entry_list("Cities", [f"{c.label}" for c in cities],
+                                  footer=f"{self.prefix}city <name> for a city's card")
+
+    async def officials(self, guild_id: int | None) -> Answer:
+        officials = await self.store.officials(scopes_for(guild_id))
+        return answers.entry_list("Officials", [f"{o.name} — {o.title}" for o in officials],
+                                  footer=f"{self.prefix}official <name> for a person's card")
+
+    async def random(self, guild_id: int | None) -> Answer:
+        statement = await self.store.random_statement(scopes_for(guild_id))
+        if statement is None:
+            return answers.error("There are no statements yet.")
+        return answers.statement_card(statement, self._source(statement.source_id))
+
+    async def about(self, guild_id: int | None) -> Answer:
+        counts = await self.store.counts(scopes_for(guild_id))
+        return answers.about(list(self._sources.values()), counts)
+
+    def help(self) -> Answer:
+        return answers.help_answer(LOOKUP_COMMANDS, self.prefix)
+
+    async def run(self, name: str, argument: str, guild_id: int | None) -> Answer:
+        """Answer a text command ("city", "Seattle"), as the console and tests type them."""
+        spec = COMMANDS_BY_NAME.get(name.casefold())
+        if spec is None:
+            return answers.error(f"There is no command “{name[:40]}”. Try `{self.prefix}help`.")
+        if spec.argument and not argument.strip():
+            return answers.error(f"`{spec.usage(self.prefix)}` needs {spec.argument}, for "
+                                 f"example `{spec.example_call(self.prefix)}`.")
+        with_argument = {"city": self.city, "official": self.official, "quote": self.quote,
+                         "search": self.search}
+        if spec.name in with_argument:
+            return await with_argument[spec.name](argument, guild_id)
+        if spec.name == "help":
+            return self.help()
+        without = {"cities": self.cities, "officials": self.officials, "random": self.random,
+                   "about": self.about}
+        return await without[spec.name](guild_id)
+
+    async def show(self, ref: EntryRef, guild_id: int | None) -> Answer:
+        """The card of one entry, if this server may see it (ids can be typed by anyone)."""
+        scopes = scopes_for(guild_id)
+        if ref.kind == "city":
+            cities = await self.store.cities(scopes, ids=[ref.id])
+            if cities:
+                city = cities[0]
+                officials = await self.store.officials(scopes, city_id=city.id)
+                statements = await self.store.statements(scopes, city_id=city.id)
+                return answers.city_card(city, officials, statements, self._source(city.source_id))
+        elif ref.kind == "official":
+            officials = await self.store.officials(scopes, ids=[ref.id])
+            if officials:
+                official = officials[0]
+                statements = await self.store.statements(scopes, official_id=official.id)
+                return answers.official_card(official, statements,
+                                             self._source(official.source_id))
+        else:
+            statements = await self.store.statements(scopes, ids=[ref.id])
+            if statements:
+                return answers.statement_card(statements[0], self._source(statements[0].source_id))
+        return answers.error("That entry does not exist (any more).")
+
+    async def speaker_statements(self, ref: EntryRef, guild_id: int | None) -> Answer:
+        scopes = scopes_for(guild_id)
+        officials = await self.store.officials(scopes, ids=[ref.id])
+        if not officials:
+            return answers.error("That person is not in the store (any more).")
+        statements = await self.store.statements(scopes, official_id=ref.id)
+        return answers.speaker_statements(officials[0], statements,
+                                          self._source(officials[0].source_id))
+
+    # ---- autocomplete ---------------------------------------------------------------------
+
+    def complete(self, kind: EntryKind | None, text: str, guild_id: int | None,
+                 limit: int = 25) -> list[Choice]:
+        """Suggestions from memory only (Discord allows 3 seconds; we never touch the disk)."""
+        kinds: tuple[EntryKind, ...] = (kind,) if kind else ("official", "statement")
+        scopes = scopes_for(guild_id)
+        if not normalize_query(text or ""):
+            index = self.catalog.indexes[kinds[0]]
+            labels = sorted(index.label(ref) for ref in index.refs(scopes))
+            return [_choice(label) for label in labels[:limit]]
+        hits = [h for k in kinds for h in self.hits(k, text, guild_id, limit)]
+        hits.sort(key=lambda h: -h.score)
+        seen: set[str] = set()
+        choices = []
+        for hit in hits:
+            if hit.score < 50 or hit.label in seen:
+                continue
+            seen.add(hit.label)
+            choices.append(_choice(hit.matched if hit.ref.kind == "statement" else hit.label))
+        return choices[:limit]
+
+
+def _choice(text: str) -> Choice:
+    """Discord allows 100 characters in a choice's name and in its value."""
+    short = text if len(text) <= 100 else text[:99] + "…"
+    return Choice(name=short, value=short)

@@ -1,0 +1,21 @@
+"""The SQLite store: every SQL statement of the bot lives in this package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.store.entries import EntryReads
+from bot.core.store.loading import DatasetWrites
+
+
+class Store(EntryReads, DatasetWrites):
+    """One connection to one database file; reads and writes come from the mixins."""
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        store = await super().open(path)
+        assert isinstance(store, Store)
+        return store
+
+
+__all__ = ["Store"]

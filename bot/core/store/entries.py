@@ -1,0 +1,164 @@
+"""Reads of cities, officials and statements, always limited to the scopes asked for."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from bot.core.models import City, Counts, Official, Source, Statement
+from bot.core.store.base import StoreBase, placeholders
+
+_STATEMENT_SELECT = """
+    SELECT s.*, o.name AS speaker, c.name AS city_name
+    FROM statements s
+    JOIN officials o ON o.id = s.official_id
+    LEFT JOIN cities c ON c.id = s.city_id
+"""
+
+
+def _where(scopes: Sequence[int], table: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    clauses = [f"{table}.deleted_at IS NULL", f"{table}.guild_id IN ({placeholders(scopes)})"]
+    params: list[Any] = list(scopes)
+    for column, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            values = list(value)
+            clauses.append(f"{table}.{column} IN ({placeholders(values) or 'NULL'})")
+            params.extend(values)
+        else:
+            clauses.append(f"{table}.{column} = ?")
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+class EntryReads(StoreBase):
+    async def sources(self) -> list[Source]:
+        rows = await self._rows(
+            "SELECT id, key, title, outlet, published, published_text, url FROM sources ORDER BY id"
+        )
+        return [Source(**dict(row)) for row in rows]
+
+    async def source_body(self, source_id: int) -> str:
+        return str(await self._scalar("SELECT body FROM sources WHERE id = ?", (source_id,)) or "")
+
+    async def scopes(self) -> tuple[int, ...]:
+        """Every scope that holds an entry: 0 (global) and each server's id."""
+        rows = await self._rows(
+            "SELECT guild_id FROM cities UNION SELECT guild_id FROM officials"
+            " UNION SELECT guild_id FROM statements UNION SELECT 0"
+        )
+        return tuple(sorted(row[0] for row in rows))
+
+    async def has_source(self, key: str) -> bool:
+        return bool(await self._scalar("SELECT 1 FROM sources WHERE key = ?", (key,)))
+
+    async def cities(
+        self, scopes: Sequence[int], *, ids: Sequence[int] | None = None
+    ) -> list[City]:
+        where, params = _where(scopes, "cities", {"id": ids})
+        rows = await self._rows(f"SELECT * FROM cities WHERE {where} ORDER BY name", params)
+        if not rows:
+            return []
+        facts: dict[int, list[str]] = defaultdict(list)
+        for row in await self._rows(
+            "SELECT f.city_id, f.text FROM city_facts f JOIN cities ON cities.id = f.city_id"
+            f" WHERE {where} ORDER BY f.city_id, f.position",
+            params,
+        ):
+            facts[row["city_id"]].append(row["text"])
+        aliases = await self._aliases("city_id", "cities", where, params)
+        return [
+            City(
+                id=row["id"], guild_id=row["guild_id"], key=row["key"], name=row["name"],
+                state=row["state"], stance=row["stance"], facts=tuple(facts[row["id"]]),
+                aliases=tuple(aliases[row["id"]]), source_id=row["source_id"],
+                version=row["version"],
+            )
+            for row in rows
+        ]
+
+    async def officials(
+        self,
+        scopes: Sequence[int],
+        *,
+        ids: Sequence[int] | None = None,
+        city_id: int | None = None,
+    ) -> list[Official]:
+        where, params = _where(scopes, "o", {"id": ids, "city_id": city_id})
+        rows = await self._rows(
+            "SELECT o.*, c.name AS city_name FROM officials o"
+            f" LEFT JOIN cities c ON c.id = o.city_id WHERE {where} ORDER BY o.name",
+            params,
+        )
+        if not rows:
+            return []
+        aliases = await self._aliases("official_id", "officials o", where, params)
+        return [
+            Official(
+                id=row["id"], guild_id=row["guild_id"], key=row["key"], name=row["name"],
+                role=row["role"], city_id=row["city_id"], city_name=row["city_name"],
+                aliases=tuple(aliases[row["id"]]), source_id=row["source_id"],
+                version=row["version"],
+            )
+            for row in rows
+        ]
+
+    async def statements(
+        self,
+        scopes: Sequence[int],
+        *,
+        ids: Sequence[int] | None = None,
+        official_id: int | None = None,
+        city_id: int | None = None,
+    ) -> list[Statement]:
+        where, params = _where(
+            scopes, "s", {"id": ids, "official_id": official_id, "city_id": city_id}
+        )
+        rows = await self._rows(
+            f"{_STATEMENT_SELECT} WHERE {where} ORDER BY s.said_on IS NULL, s.said_on, s.id",
+            params,
+        )
+        return [_statement(row) for row in rows]
+
+    async def random_statement(self, scopes: Sequence[int]) -> Statement | None:
+        where, params = _where(scopes, "s", {})
+        rows = await self._rows(f"{_STATEMENT_SELECT} WHERE {where} ORDER BY random() LIMIT 1",
+                                params)
+        return _statement(rows[0]) if rows else None
+
+    async def counts(self, scopes: Sequence[int]) -> Counts:
+        values = []
+        for table in ("cities", "officials", "statements"):
+            where, params = _where(scopes, table, {})
+            values.append(int(await self._scalar(f"SELECT count(*) FROM {table} WHERE {where}",
+                                                 params)))
+        where, params = _where(scopes, "statements", {"kind": "quote"})
+        quotes = int(await self._scalar(f"SELECT count(*) FROM statements WHERE {where}", params))
+        return Counts(cities=values[0], officials=values[1], statements=values[2], quotes=quotes)
+
+    async def _aliases(
+        self, column: str, owners: str, where: str, params: list[Any]
+    ) -> dict[int, list[str]]:
+        # Joined with the owners' own filter, so that loading everything needs no huge IN list.
+        alias_of = owners.split()[-1]
+        found: dict[int, list[str]] = defaultdict(list)
+        for row in await self._rows(
+            f"SELECT a.{column} AS owner, a.alias FROM aliases a"
+            f" JOIN {owners} ON {alias_of}.id = a.{column} WHERE {where} ORDER BY a.id",
+            params,
+        ):
+            found[row["owner"]].append(row["alias"])
+        return found
+
+
+def _statement(row: sqlite3.Row) -> Statement:
+    return Statement(
+        id=row["id"], guild_id=row["guild_id"], key=row["key"], official_id=row["official_id"],
+        speaker=row["speaker"], city_id=row["city_id"], city_name=row["city_name"],
+        kind=row["kind"], text=row["text"], said_where=row["said_where"],
+        said_when=row["said_when"], said_on=row["said_on"], source_id=row["source_id"],
+        source_url=row["source_url"], version=row["version"], created_at=row["created_at"],
+    )

@@ -1,0 +1,66 @@
+"""Writing a whole dataset (the bundled article, or an import) in one transaction."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.core.dataset import Dataset
+from bot.core.store.base import StoreBase
+
+
+class DatasetWrites(StoreBase):
+    async def insert_dataset(self, dataset: Dataset, guild_id: int = 0) -> int:
+        """Insert every row of `dataset` into `guild_id`'s scope; returns the source id."""
+        async with self.transaction() as db:
+            return await self._insert_dataset(db, dataset, guild_id)
+
+    async def _insert_dataset(
+        self, db: aiosqlite.Connection, dataset: Dataset, guild_id: int
+    ) -> int:
+        src = dataset.source
+        cursor = await db.execute(
+            "INSERT INTO sources (key, title, outlet, published, published_text, url, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (src.key, src.title, src.outlet, src.published, src.published_text, src.url,
+             src.body),
+        )
+        source_id = int(cursor.lastrowid or 0)
+        city_ids: dict[str, int] = {}
+        for c in dataset.cities:
+            cursor = await db.execute(
+                "INSERT INTO cities (guild_id, key, name, state, stance, source_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, c.key, c.name, c.state, c.stance, source_id),
+            )
+            city_ids[c.key] = int(cursor.lastrowid or 0)
+            await db.executemany(
+                "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
+                [(city_ids[c.key], i, fact) for i, fact in enumerate(c.facts)],
+            )
+            await db.executemany(
+                "INSERT INTO aliases (city_id, alias) VALUES (?, ?)",
+                [(city_ids[c.key], alias) for alias in c.aliases],
+            )
+        official_ids: dict[str, int] = {}
+        for o in dataset.officials:
+            cursor = await db.execute(
+                "INSERT INTO officials (guild_id, key, name, role, city_id, source_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, o.key, o.name, o.role, city_ids.get(o.city or ""), source_id),
+            )
+            official_ids[o.key] = int(cursor.lastrowid or 0)
+            await db.executemany(
+                "INSERT INTO aliases (official_id, alias) VALUES (?, ?)",
+                [(official_ids[o.key], alias) for alias in o.aliases],
+            )
+        await db.executemany(
+            "INSERT INTO statements (guild_id, key, official_id, city_id, kind, text,"
+            " said_where, said_when, said_on, source_id, source_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (guild_id, s.key, official_ids[s.speaker], city_ids.get(s.city or ""), s.kind,
+                 s.text, s.where, s.when, s.date, source_id, s.url)
+                for s in dataset.statements
+            ],
+        )
+        return source_id

@@ -1,0 +1,108 @@
+"""The Discord bot: opens the core, loads the cogs, syncs slash commands, answers errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import discord
+from discord.ext import commands
+
+from bot.core import answers
+from bot.core.bootstrap import Core, start_core
+from bot.core.commands import COMMANDS_BY_NAME
+from bot.discord_app.render import render_embeds
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.discord_app.cogs.lookup",)
+
+
+class CityBot(commands.Bot):
+    def __init__(self, settings: Settings, core: Core | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # `!` commands read message text (privileged intent)
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(settings.command_prefix),
+            intents=intents,
+            # The default for every message and interaction reply: stored or typed text
+            # can never ping @everyone, a role or a member.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            owner_ids=set(settings.owner_ids) or None,
+        )
+        self.settings = settings
+        self._core = core
+        self._cooldown_noticed: dict[int, float] = {}
+
+    @property
+    def core(self) -> Core:
+        if self._core is None:
+            raise RuntimeError("the core is opened in setup_hook")
+        return self._core
+
+    async def setup_hook(self) -> None:
+        if self._core is None:
+            self._core = await start_core(self.settings.database_path,
+                                          self.settings.command_prefix)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """A development server gets the commands at once; otherwise sync globally."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d slash commands to guild %s", len(synced), guild.id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d slash commands globally", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d server(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        await super().close()
+        if self._core is not None:
+            await self._core.close()
+            self._core = None
+
+    async def on_command_error(  # type: ignore[override]
+        self, ctx: commands.Context[CityBot], error: commands.CommandError
+    ) -> None:
+        """Short, friendly answers to anything a member can get wrong; logs the rest."""
+        if isinstance(error, commands.HybridCommandError):
+            error = error.original  # type: ignore[assignment]
+        if isinstance(error, commands.CommandNotFound):
+            return  # other bots share the prefix; staying quiet is polite
+        if isinstance(error, commands.CommandOnCooldown):
+            if not self._should_notice_cooldown(ctx, error.retry_after):
+                return
+            message = f"Slow down a little: try again in {error.retry_after:.0f} s."
+        elif isinstance(error, commands.MissingRequiredArgument | commands.TooManyArguments):
+            spec = COMMANDS_BY_NAME.get(ctx.command.name if ctx.command else "")
+            prefix = self.settings.command_prefix
+            message = (f"Usage: `{spec.usage(prefix)}`, for example "
+                       f"`{spec.example_call(prefix)}`." if spec else str(error))
+        elif isinstance(error, commands.CheckFailure | commands.UserInputError):
+            message = str(error) or "You can't use that command here."
+        else:
+            log.error("command %s failed", ctx.command, exc_info=error)
+            message = "Something went wrong on our side; it has been logged. Please try again."
+        try:
+            await ctx.send(embed=render_embeds(answers.error(message))[0], ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not send an error message in %s", ctx.channel)
+
+    def _should_notice_cooldown(self, ctx: commands.Context[CityBot], retry_after: float) -> bool:
+        """One notice per cooldown window for `!`; a slash command always needs an answer."""
+        if ctx.interaction is not None:
+            return True
+        now = time.monotonic()
+        if self._cooldown_noticed.get(ctx.author.id, 0.0) > now:
+            return False
+        self._cooldown_noticed[ctx.author.id] = now + retry_after
+        return True

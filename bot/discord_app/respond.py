@@ -1,0 +1,36 @@
+"""Sends an `Answer` as a reply: embeds, a pager or a picker, never a ping."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.core.models import Answer
+from bot.discord_app.render import render_embeds
+from bot.discord_app.views import Paginator, PickView, Show
+
+if TYPE_CHECKING:
+    from bot.discord_app.app import CityBot
+
+
+def guild_id_of(ctx: commands.Context[CityBot] | discord.Interaction) -> int | None:
+    return ctx.guild.id if ctx.guild is not None else None
+
+
+async def send_answer(ctx: commands.Context[CityBot], answer: Answer, show: Show) -> None:
+    embeds = render_embeds(answer)
+    view: Paginator | PickView | None = None
+    if answer.options:
+        view = PickView(answer.options, show, ctx.author.id)
+    elif len(embeds) > 1:
+        view = Paginator(embeds, ctx.author.id)
+    message = await ctx.send(
+        embed=embeds[0],
+        view=view or discord.utils.MISSING,
+        ephemeral=answer.private,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+    if view is not None:
+        view.message = message

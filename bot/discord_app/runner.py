@@ -1,0 +1,38 @@
+"""`citybot run`: start the bot from settings, stop cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+
+from bot.discord_app.app import CityBot
+from bot.discord_app.endpoints import apply_endpoints
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(settings: Settings) -> int:
+    """Runs until stopped; returns the process exit status."""
+    assert settings.discord_token
+    apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+    bot = CityBot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    try:
+        async with bot:
+            await bot.start(settings.discord_token)
+    except discord.LoginFailure:
+        log.error("Discord refused the token: check DISCORD_TOKEN in .env")
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        log.error("Enable the Message Content intent for the bot in the Discord developer portal")
+        return 2
+    log.info("stopped")
+    return 0

@@ -1,0 +1,96 @@
+"""The SQLite store: pragmas, migrations, seeding once, scoped reads."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bot.core.catalog import scopes_for
+from bot.core.dataset import load_dataset
+from bot.core.seed import ensure_seeded
+from bot.core.store import Store
+from bot.core.store.base import migrations
+
+
+async def test_wal_foreign_keys_and_schema_version(store: Store) -> None:
+    assert await store._scalar("PRAGMA journal_mode") == "wal"
+    assert await store._scalar("PRAGMA foreign_keys") == 1
+    assert await store.schema_version() == len(migrations())
+
+
+async def test_migrations_are_not_applied_twice(db_path: Path) -> None:
+    first = await Store.open(db_path)
+    version = await first.schema_version()
+    await first.close()
+    again = await Store.open(db_path)
+    assert await again.schema_version() == version
+    assert await again.migrate() == version
+    await again.close()
+
+
+async def test_seeding_happens_once(store: Store) -> None:
+    assert await ensure_seeded(store) is True
+    assert await ensure_seeded(store) is False
+    counts = await store.counts(scopes_for(None))
+    dataset = load_dataset()
+    assert counts.cities == len(dataset.cities) == 7
+    assert counts.officials == len(dataset.officials) == 10
+    assert counts.statements == len(dataset.statements)
+
+
+async def test_seed_survives_restart(db_path: Path) -> None:
+    store = await Store.open(db_path)
+    await ensure_seeded(store)
+    await store.close()
+    store = await Store.open(db_path)
+    assert await ensure_seeded(store) is False
+    assert len(await store.cities(scopes_for(None))) == 7
+    await store.close()
+
+
+async def test_reads_join_names_aliases_and_facts(store: Store) -> None:
+    await ensure_seeded(store)
+    [seattle] = [c for c in await store.cities((0,)) if c.name == "Seattle"]
+    assert seattle.facts and "Emerald City" in seattle.aliases
+    officials = await store.officials((0,), city_id=seattle.id)
+    assert {o.name for o in officials} == {"Ed Murray", "Kathleen O'Toole"}
+    statements = await store.statements((0,), city_id=seattle.id)
+    assert all(s.city_name == "Seattle" for s in statements)
+    assert {s.speaker for s in statements} == {"Ed Murray", "Kathleen O'Toole"}
+
+
+async def test_a_foreign_key_violation_is_refused(store: Store) -> None:
+    import sqlite3
+
+    import pytest
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO aliases (city_id, alias) VALUES (9999, 'nowhere')")
+    assert await store._scalar("SELECT count(*) FROM aliases WHERE alias = 'nowhere'") == 0
+
+
+def test_the_core_never_imports_a_chat_platform_or_an_adapter() -> None:
+    core = Path(__file__).resolve().parents[2] / "bot" / "core"
+    for path in core.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(("discord", "bot.discord_app", "bot.console")), (
+                    f"{path.name} imports {name}"
+                )
+
+
+def test_sql_stays_in_the_store() -> None:
+    root = Path(__file__).resolve().parents[2] / "bot"
+    for path in root.rglob("*.py"):
+        if "store" in path.parts or "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for keyword in ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM"):
+            assert keyword not in text, f"{path.relative_to(root)} has SQL ({keyword.strip()})"

@@ -1,0 +1,347 @@
+"""A small Discord (REST v10 + JSON gateway) on 127.0.0.1 for end-to-end tests.
+
+Usage::
+
+    server = FakeDiscord()
+    await server.start()
+    apply_endpoints(server.api_base, server.gateway_url)
+    ...  # start the bot, then drive it with send_message / invoke_slash / click
+    assert server.violations == []
+    await server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from . import fixtures as fx
+from .gateway import Gateway
+from .records import Changes, InteractionRecord, SentMessage
+from .rest import API_PREFIX, RestRoutes, error
+
+_OPTION_TYPES = {bool: 5, int: 4, float: 10, str: 3}  # bool before int: bool is an int
+_SNOWFLAKE_TYPES = {6, 7, 8, 9, 11}  # user, channel, role, mentionable, attachment
+_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+class FakeDiscord(RestRoutes):
+    def __init__(self, *, heartbeat_interval_ms: int = 41_250, deadline: float = 3.0) -> None:
+        self.deadline = deadline  # seconds the bot has for the initial interaction response
+        self.gateway = Gateway(lambda: self.gateway_url, heartbeat_interval_ms)
+        self.violations: list[str] = []
+        self.requests: list[str] = []  # "METHOD /path" of every REST call, in order
+        self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}  # None = global
+        self.messages: dict[int, dict[str, Any]] = {}  # every message, users' and the bot's
+        self.bot_messages: list[SentMessage] = []
+        self.interactions: dict[int, InteractionRecord] = {}
+        self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
+        self._rate_limits: list[list[Any]] = []  # [regex, remaining, retry_after]
+        self._changes = Changes()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/gateway", self.gateway.handle)
+        self.add_routes(app.router)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- gateway control ------------------------------------------------------------------
+
+    async def wait_ready(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """The bot identified (or resumed) and has the guild."""
+        try:
+            await asyncio.wait_for(self.gateway.connected.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"fake Discord: bot not connected after {timeout}s") from None
+
+    async def drop_connection(self) -> None:
+        await self.gateway.drop()
+
+    async def send_reconnect(self) -> None:
+        await self.gateway.send_reconnect()
+
+    async def invalidate_session(self, resumable: bool = False) -> None:
+        await self.gateway.invalidate_session(resumable)
+
+    def rate_limit_next(self, route_pattern: str, retry_after: float, count: int = 1) -> None:
+        """Answer the next ``count`` requests whose "METHOD /path" (path after /api/v10)
+        matches the regex ``route_pattern`` with a 429."""
+        self._rate_limits.append([re.compile(route_pattern), count, retry_after])
+
+    # -- users talking --------------------------------------------------------------------
+
+    async def send_message(
+        self, channel_id: int, author_id: int, content: str, *, reply_to: int | None = None
+    ) -> int:
+        """A member posts in a channel; returns the new message's ID."""
+        message_id = fx.snowflake()
+        extra: dict[str, Any] = {}
+        if reply_to is not None:
+            extra["type"] = 19
+            extra["message_reference"] = {"message_id": str(reply_to),
+                                          "channel_id": str(channel_id)}
+            if reply_to in self.messages:
+                extra["referenced_message"] = self.messages[reply_to]
+        data = fx.message(message_id=message_id, channel_id=channel_id, author_id=author_id,
+                          content=content, guild=channel_id in fx.CHANNELS, **extra)
+        mentioned = [int(m) for m in _MENTION.findall(content) if int(m) in fx.USERS]
+        data["mentions"] = [{**fx.USERS[u], "member": fx.member(u, with_user=False)}
+                            for u in mentioned]
+        data["mention_roles"] = _ROLE_MENTION.findall(content)
+        data["mention_everyone"] = "@everyone" in content or "@here" in content
+        self.messages[message_id] = data
+        event = dict(data)
+        # Without the privileged intent Discord blanks content unless the bot is addressed.
+        if (not self.gateway.has_message_content and fx.BOT_USER_ID not in mentioned
+                and channel_id in fx.CHANNELS):
+            event["content"] = ""
+        await self.gateway.dispatch("MESSAGE_CREATE", event)
+        return message_id
+
+    async def wait_for_bot_message(
+        self, channel_id: int | None = None, timeout: float = 5.0,  # noqa: ASYNC109
+        predicate: Callable[[SentMessage], bool] | None = None,
+    ) -> SentMessage:
+        """The oldest bot message (in ``channel_id``) not yet returned by an earlier call."""
+        def check() -> SentMessage | None:
+            for sent in self.bot_messages:
+                if sent.consumed or (channel_id is not None and sent.channel_id != channel_id):
+                    continue
+                if predicate is None or predicate(sent):
+                    sent.consumed = True
+                    return sent
+            return None
+
+        return await self._changes.wait_until(check, timeout, f"a bot message in {channel_id}")
+
+    async def invoke_slash(
+        self, name: str, options: dict[str, Any] | None = None, *, user_id: int = fx.MEMBER_ID,
+        channel_id: int = fx.GENERAL_CHANNEL_ID, guild: bool = True,
+    ) -> InteractionRecord:
+        """Dispatch a chat-input command; ``name`` may be "group sub" for subcommands."""
+        data = self._command_data(name, options or {}, None, guild)
+        return await self._dispatch_interaction(2, data, user_id, channel_id, guild)
+
+    async def autocomplete(
+        self, name: str, options: dict[str, Any], focused: str, *, user_id: int = fx.MEMBER_ID,
+        channel_id: int = fx.GENERAL_CHANNEL_ID, guild: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[dict[str, Any]]:
+        """Dispatch an autocomplete for option ``focused`` and return the choices offered."""
+        data = self._command_data(name, options, focused, guild)
+        record = await self._dispatch_interaction(4, data, user_id, channel_id, guild)
+        response = await record.first_response(timeout)
+        return list(response.data.get("choices") or [])
+
+    async def click(
+        self, message_id: int, custom_id: str, *, user_id: int = fx.MEMBER_ID,
+        values: list[str] | None = None,
+    ) -> InteractionRecord:
+        """Press a button (or choose ``values`` in a select) on a bot message."""
+        message = self.messages[message_id]
+        component = _find_component(message.get("components") or [], custom_id)
+        if component is None:
+            raise LookupError(f"message {message_id} has no component {custom_id!r}")
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
+        if values is not None:
+            data["values"] = values
+        return await self._dispatch_interaction(
+            3, data, user_id, int(message["channel_id"]), "guild_id" in message, message=message
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def find_command(self, name: str, guild: bool = True) -> dict[str, Any] | None:
+        scopes: list[int | None] = [fx.GUILD_ID, None] if guild else [None]
+        for scope in scopes:
+            for command in self.registered_commands.get(scope, []):
+                if command["name"] == name and command.get("type", 1) == 1:
+                    return command
+        return None
+
+    def _command_data(
+        self, name: str, values: dict[str, Any], focused: str | None, guild: bool
+    ) -> dict[str, Any]:
+        root, *path = name.split()
+        command = self.find_command(root, guild)
+        levels: list[tuple[str, int]] = []  # (name, type) of each subcommand group/subcommand
+        schema = (command or {}).get("options") or []
+        for part in path:
+            spec = next((o for o in schema if o["name"] == part), {"type": 1})
+            levels.append((part, spec["type"]))
+            schema = spec.get("options") or []
+        resolved: dict[str, dict[str, Any]] = {}
+        options = _build_options(values, schema, focused, resolved)
+        for part, level_type in reversed(levels):  # wrap leaf options in their levels
+            options = [{"name": part, "type": level_type, "options": options}]
+        data: dict[str, Any] = {
+            "id": (command or {}).get("id", str(fx.snowflake())),
+            "name": root, "type": 1, "options": options,
+        }
+        if resolved:
+            data["resolved"] = resolved
+        if command is not None and command.get("guild_id"):
+            data["guild_id"] = command["guild_id"]
+        return data
+
+    async def _dispatch_interaction(
+        self, itype: int, data: dict[str, Any], user_id: int, channel_id: int, guild: bool,
+        message: dict[str, Any] | None = None,
+    ) -> InteractionRecord:
+        interaction_id = fx.snowflake()
+        payload: dict[str, Any] = {
+            "id": str(interaction_id), "application_id": str(fx.APP_ID), "type": itype,
+            "data": data, "token": f"tok-{uuid.uuid4().hex}", "version": 1,
+            "locale": "en-US", "entitlements": [], "attachment_size_limit": 10 * 1024 * 1024,
+            "app_permissions": str(fx.permissions_of(fx.BOT_USER_ID)),
+        }
+        if guild:
+            payload.update(
+                guild_id=str(fx.GUILD_ID), guild_locale="en-US", context=0,
+                guild={"id": str(fx.GUILD_ID), "locale": "en-US", "features": []},
+                channel=fx.CHANNELS[channel_id], channel_id=str(channel_id),
+                member={**fx.member(user_id), "permissions": str(fx.permissions_of(user_id))},
+                authorizing_integration_owners={"0": str(fx.GUILD_ID)},
+            )
+        else:
+            dm_id = self._dm_channel(user_id)
+            payload.update(
+                context=1, user=fx.USERS[user_id], channel_id=str(dm_id),
+                channel={"id": str(dm_id), "type": 1, "recipients": [fx.USERS[user_id]]},
+                authorizing_integration_owners={"0": str(user_id)},
+            )
+        if message is not None:
+            payload["message"] = message
+        loop = asyncio.get_running_loop()
+        record = InteractionRecord(interaction_id, payload["token"], itype, payload,
+                                   loop.time(), self._changes)
+        self.interactions[interaction_id] = record
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return record
+
+    def _dm_channel(self, user_id: int) -> int:
+        for channel_id, owner in self.dm_channels.items():
+            if owner == user_id:
+                return channel_id
+        channel_id = fx.snowflake()
+        self.dm_channels[channel_id] = user_id
+        return channel_id
+
+    def _violation(self, request: web.Request, problem: str) -> None:
+        self.violations.append(f"{request.method} {_api_path(request)}: {problem}")
+        self._changes.notify()
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        path = _api_path(request)
+        if not request.path.startswith(API_PREFIX):
+            return await handler(request)  # the gateway
+        self.requests.append(f"{request.method} {path}")
+        for limit in self._rate_limits:
+            if limit[1] > 0 and limit[0].search(f"{request.method} {path}"):
+                limit[1] -= 1
+                return _rate_limited(limit[2])
+        needs_auth = not path.startswith(("/webhooks/", "/interactions/"))
+        if needs_auth and not request.headers.get("Authorization", "").startswith("Bot "):
+            self._violation(request, "missing 'Authorization: Bot <token>' header")
+            return error(401, 0, "401: Unauthorized")
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status not in (404, 405):
+                raise
+            self._violation(request, "unknown route")
+            return error(404, 0, "404: Not Found")
+        except Exception as exc:  # never 5xx: discord.py would retry for seconds
+            self._violation(request, f"fake server could not handle request: {exc!r}")
+            return error(400, 50035, "Invalid Form Body")
+
+
+def _api_path(request: web.Request) -> str:
+    return request.path.removeprefix(API_PREFIX)
+
+
+def _rate_limited(retry_after: float) -> web.Response:
+    body = {"message": "You are being rate limited.", "retry_after": retry_after,
+            "global": False}
+    # discord.py treats a 429 without "Via" as a Cloudflare ban and gives up.
+    headers = {"Via": "1.1 google", "Retry-After": str(retry_after), "X-RateLimit-Scope": "user"}
+    return web.Response(status=429, body=json.dumps(body).encode(),
+                        content_type="application/json", headers=headers)
+
+
+def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return component
+        for key in ("components", "accessory"):
+            children = component.get(key)
+            if isinstance(children, dict):
+                children = [children]
+            found = _find_component(children or [], custom_id)
+            if found is not None:
+                return found
+    return None
+
+
+def _build_options(
+    values: dict[str, Any], schema: list[dict[str, Any]], focused: str | None,
+    resolved: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Option list as Discord sends it, typed from the synced schema when there is one."""
+    options = []
+    for name, value in values.items():
+        spec = next((o for o in schema if o["name"] == name), None)
+        otype = spec["type"] if spec else _OPTION_TYPES.get(type(value), 3)
+        option: dict[str, Any] = {"name": name, "type": otype, "value": value}
+        if name == focused:
+            option.update(focused=True, value=str(value))  # focused values arrive as typed text
+        elif otype in _SNOWFLAKE_TYPES:
+            option["value"] = str(int(value))
+            _resolve(int(value), otype, resolved)
+        options.append(option)
+    return options
+
+
+def _resolve(target: int, otype: int, resolved: dict[str, dict[str, Any]]) -> None:
+    key = str(target)
+    if target in fx.USERS and otype in (6, 9):
+        resolved.setdefault("users", {})[key] = fx.USERS[target]
+        resolved.setdefault("members", {})[key] = {
+            **fx.member(target, with_user=False), "permissions": str(fx.permissions_of(target))}
+    elif target in fx.CHANNELS and otype == 7:
+        channel = fx.CHANNELS[target]
+        resolved.setdefault("channels", {})[key] = {
+            "id": key, "name": channel["name"], "type": channel["type"], "parent_id": None,
+            "permissions": str(fx.ALL_PERMISSIONS)}
+    elif any(r["id"] == key for r in fx.ROLES) and otype in (8, 9):
+        resolved.setdefault("roles", {})[key] = next(r for r in fx.ROLES if r["id"] == key)
