@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from bot.core import answers
 from bot.core.catalog import Catalog, scopes_for
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
@@ -196,17 +198,37 @@ class Lookup:
             return [_choice(label) for label in labels[:limit]]
         hits = [h for k in kinds for h in self.hits(k, text, guild_id, limit)]
         hits.sort(key=lambda h: -h.score)
-        seen: set[str] = set()
-        choices = []
+        choices: dict[str, Choice] = {}
         for hit in hits:
-            if hit.score < 50 or hit.label in seen:
+            if hit.score < 50:
                 continue
-            seen.add(hit.label)
-            choices.append(_choice(hit.matched if hit.ref.kind == "statement" else hit.label))
-        return choices[:limit]
+            if hit.ref.kind == "statement":
+                speaker = hit.label.removesuffix(f": {hit.matched}")
+                snippet = _snippet(hit.matched, text)
+                choice = Choice(name=_clip(f"{speaker}: {snippet}"), value=_clip(snippet))
+            else:
+                choice = _choice(hit.label)
+            choices.setdefault(choice.value, choice)
+        return list(choices.values())[:limit]
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    """Discord allows 100 characters in a choice's name and in its value."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _snippet(text: str, query: str, width: int = 90) -> str:
+    """The part of a long statement around the words typed, so the choice shows the match."""
+    if len(text) <= width:
+        return text
+    where = fuzz.partial_ratio_alignment(normalize_query(query), text.casefold())
+    start = 0 if where is None else max(0, min(where.dest_start - 20, len(text) - width))
+    cut = text[start : start + width]
+    if start > 0:
+        cut = "…" + cut[cut.find(" ") + 1 :] if " " in cut[:20] else "…" + cut
+    return cut if start + width >= len(text) else cut + "…"
 
 
 def _choice(text: str) -> Choice:
-    """Discord allows 100 characters in a choice's name and in its value."""
-    short = text if len(text) <= 100 else text[:99] + "…"
+    short = _clip(text)
     return Choice(name=short, value=short)

@@ -1,0 +1,79 @@
+"""spec'd mocks of discord.py objects (a typo in a test raises instead of passing silently)."""
+
+from __future__ import annotations
+
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+from discord.ext import commands
+
+from bot.core.bootstrap import Core
+from bot.discord_app.app import CityBot
+from bot.settings import Settings
+
+GUILD_ID = 111
+OTHER_GUILD_ID = 222
+MEMBER_ID = 1001
+MODERATOR_ID = 1002
+OWNER_ID = 9999
+
+
+def make_bot(core: Core, **settings: object) -> CityBot:
+    """A CityBot around an open core, never logged in."""
+    return CityBot(Settings(owner_ids=frozenset({OWNER_ID}), **settings), core=core)  # type: ignore[arg-type]
+
+
+def make_guild(guild_id: int = GUILD_ID) -> MagicMock:
+    guild = MagicMock(spec_set=discord.Guild)
+    guild.id = guild_id
+    guild.name = f"guild {guild_id}"
+    return guild
+
+
+def make_member(user_id: int = MEMBER_ID, permissions: discord.Permissions | None = None,
+                roles: list[int] | None = None) -> MagicMock:
+    member = MagicMock(spec_set=discord.Member)
+    member.id = user_id
+    member.bot = False
+    member.mention = f"<@{user_id}>"
+    member.display_name = f"member{user_id}"
+    member.guild_permissions = permissions or discord.Permissions.none()
+    member.roles = [MagicMock(spec_set=discord.Role, id=r) for r in roles or []]
+    return member
+
+
+def make_ctx(bot: CityBot, *, guild: MagicMock | None = None, author: MagicMock | None = None,
+             permissions: discord.Permissions | None = None,
+             interaction: bool = False) -> MagicMock:
+    """A Context for calling a command's callback directly; `ctx.send` is an AsyncMock."""
+    ctx = MagicMock(spec=commands.Context)
+    ctx.bot = bot
+    ctx.guild = guild
+    ctx.author = author or make_member()
+    ctx.message = MagicMock(spec=discord.Message)
+    ctx.command = None
+    ctx.permissions = permissions or discord.Permissions.none()
+    ctx.interaction = make_interaction(guild=guild, user=ctx.author) if interaction else None
+    ctx.send = AsyncMock(return_value=MagicMock(spec=discord.Message))
+    return ctx
+
+
+def make_interaction(*, guild: MagicMock | None = None, user: MagicMock | None = None,
+                     permissions: discord.Permissions | None = None) -> MagicMock:
+    interaction = MagicMock(spec=discord.Interaction)
+    interaction.guild = guild
+    interaction.guild_id = guild.id if guild is not None else None
+    interaction.user = user or make_member()
+    interaction.permissions = permissions or discord.Permissions.none()
+    interaction.response = MagicMock(spec=discord.InteractionResponse)
+    interaction.response.send_message = AsyncMock()
+    interaction.response.edit_message = AsyncMock()
+    interaction.response.defer = AsyncMock()
+    interaction.followup = MagicMock(spec=discord.Webhook)
+    interaction.followup.send = AsyncMock()
+    return interaction
+
+
+def sent_embed(ctx: MagicMock) -> discord.Embed:
+    """The embed of the last ctx.send call."""
+    return ctx.send.call_args.kwargs["embed"]
