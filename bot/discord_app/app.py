@@ -20,9 +20,12 @@ EXTENSIONS = ("bot.discord_app.cogs.lookup",)
 
 
 class CityBot(commands.Bot):
-    def __init__(self, settings: Settings, core: Core | None = None) -> None:
-        intents = discord.Intents.default()
-        intents.message_content = True  # `!` commands read message text (privileged intent)
+    def __init__(
+        self, settings: Settings, core: Core | None = None, intents: discord.Intents | None = None
+    ) -> None:
+        if intents is None:
+            intents = discord.Intents.default()
+            intents.message_content = True  # `!` commands read message text (privileged intent)
         super().__init__(
             command_prefix=commands.when_mentioned_or(settings.command_prefix),
             intents=intents,

@@ -34,8 +34,13 @@ MODERATE_MEMBERS = 1 << 40
 ALL_PERMISSIONS = (1 << 53) - 1
 
 EVERYONE_PERMS = (
-    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
-    | ADD_REACTIONS | USE_APPLICATION_COMMANDS
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | ADD_REACTIONS
+    | USE_APPLICATION_COMMANDS
 )
 MODERATOR_PERMS = EVERYONE_PERMS | MANAGE_MESSAGES | MODERATE_MEMBERS
 BOT_PERMS = EVERYONE_PERMS | MANAGE_MESSAGES
@@ -81,10 +86,22 @@ MEMBER_ROLES: dict[int, list[int]] = {
 
 ROLES: list[dict[str, Any]] = [
     {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMS), "position": 0},
-    {"id": str(MODERATOR_ROLE_ID), "name": "Moderator", "permissions": str(MODERATOR_PERMS),
-     "position": 1, "hoist": True, "mentionable": True},
-    {"id": str(BOT_ROLE_ID), "name": "citybot", "permissions": str(BOT_PERMS), "position": 2,
-     "managed": True, "tags": {"bot_id": str(BOT_USER_ID)}},
+    {
+        "id": str(MODERATOR_ROLE_ID),
+        "name": "Moderator",
+        "permissions": str(MODERATOR_PERMS),
+        "position": 1,
+        "hoist": True,
+        "mentionable": True,
+    },
+    {
+        "id": str(BOT_ROLE_ID),
+        "name": "citybot",
+        "permissions": str(BOT_PERMS),
+        "position": 2,
+        "managed": True,
+        "tags": {"bot_id": str(BOT_USER_ID)},
+    },
 ]
 for _role in ROLES:
     _role.setdefault("color", 0)
@@ -96,9 +113,18 @@ for _role in ROLES:
 
 def text_channel(channel_id: int, name: str, position: int) -> dict[str, Any]:
     return {
-        "id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name,
-        "position": position, "permission_overwrites": [], "nsfw": False, "parent_id": None,
-        "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
     }
 
 
@@ -122,9 +148,15 @@ def permissions_of(user_id: int) -> int:
 def member(user_id: int, *, with_user: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "roles": [str(r) for r in MEMBER_ROLES.get(user_id, [])],
-        "joined_at": "2024-01-01T00:00:00+00:00", "nick": None, "avatar": None,
-        "deaf": False, "mute": False, "pending": False, "flags": 0,
-        "premium_since": None, "communication_disabled_until": None,
+        "joined_at": "2024-01-01T00:00:00+00:00",
+        "nick": None,
+        "avatar": None,
+        "deaf": False,
+        "mute": False,
+        "pending": False,
+        "flags": 0,
+        "premium_since": None,
+        "communication_disabled_until": None,
     }
     if with_user:
         data["user"] = USERS[user_id]
@@ -133,39 +165,86 @@ def member(user_id: int, *, with_user: bool = True) -> dict[str, Any]:
 
 def guild_create() -> dict[str, Any]:
     return {
-        "id": str(GUILD_ID), "name": "Fake City", "icon": None, "owner_id": str(OWNER_ID),
+        "id": str(GUILD_ID),
+        "name": "Fake City",
+        "icon": None,
+        "owner_id": str(OWNER_ID),
         # member_count == len(members) marks the guild chunked, so discord.py asks for no chunks.
-        "unavailable": False, "large": False, "member_count": len(USERS),
-        "roles": ROLES, "channels": list(CHANNELS.values()),
-        "members": [member(uid) for uid in USERS], "threads": [], "presences": [],
-        "voice_states": [], "emojis": [], "stickers": [], "features": [],
-        "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
-        "preferred_locale": "en-US", "mfa_level": 0, "verification_level": 0,
-        "explicit_content_filter": 0, "default_message_notifications": 1, "premium_tier": 0,
-        "nsfw_level": 0, "system_channel_id": None, "afk_channel_id": None, "afk_timeout": 300,
-        "joined_at": "2024-01-01T00:00:00+00:00", "description": None,
+        "unavailable": False,
+        "large": False,
+        "member_count": len(USERS),
+        "roles": ROLES,
+        "channels": list(CHANNELS.values()),
+        "members": [member(uid) for uid in USERS],
+        "threads": [],
+        "presences": [],
+        "voice_states": [],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "preferred_locale": "en-US",
+        "mfa_level": 0,
+        "verification_level": 0,
+        "explicit_content_filter": 0,
+        "default_message_notifications": 1,
+        "premium_tier": 0,
+        "nsfw_level": 0,
+        "system_channel_id": None,
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "joined_at": "2024-01-01T00:00:00+00:00",
+        "description": None,
     }
 
 
 def application() -> dict[str, Any]:
     return {
-        "id": str(APP_ID), "name": "citybot", "description": "", "icon": None,
-        "bot_public": False, "bot_require_code_grant": False, "verify_key": "0" * 64,
-        "owner": USERS[OWNER_ID], "team": None, "flags": 0, "summary": "",
-        "interactions_endpoint_url": None, "bot": USERS[BOT_USER_ID],
+        "id": str(APP_ID),
+        "name": "citybot",
+        "description": "",
+        "icon": None,
+        "bot_public": False,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "owner": USERS[OWNER_ID],
+        "team": None,
+        "flags": 0,
+        "summary": "",
+        "interactions_endpoint_url": None,
+        "bot": USERS[BOT_USER_ID],
     }
 
 
 def message(
-    *, message_id: int, channel_id: int, author_id: int, content: str, guild: bool = True,
+    *,
+    message_id: int,
+    channel_id: int,
+    author_id: int,
+    content: str,
+    guild: bool = True,
     **extra: Any,
 ) -> dict[str, Any]:
     """A full message object as Discord returns and dispatches it."""
     data: dict[str, Any] = {
-        "id": str(message_id), "channel_id": str(channel_id), "type": 0, "content": content,
-        "author": USERS[author_id], "timestamp": now_iso(), "edited_timestamp": None,
-        "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-        "attachments": [], "embeds": [], "components": [], "pinned": False, "flags": 0,
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "type": 0,
+        "content": content,
+        "author": USERS[author_id],
+        "timestamp": now_iso(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "pinned": False,
+        "flags": 0,
     }
     if guild and channel_id in CHANNELS:
         data["guild_id"] = str(GUILD_ID)

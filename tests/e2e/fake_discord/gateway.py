@@ -76,8 +76,12 @@ class Gateway:
         self._history = []
         ready = {
             "v": 10,
-            "user": {**fx.USERS[fx.BOT_USER_ID], "verified": True, "mfa_enabled": False,
-                     "flags": 0},
+            "user": {
+                **fx.USERS[fx.BOT_USER_ID],
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+            },
             "guilds": [{"id": str(fx.GUILD_ID), "unavailable": True}],
             "session_id": self.session_id,
             "resume_gateway_url": self._resume_url(),

@@ -25,7 +25,10 @@ class Changes:
 
     # A plain ``timeout`` argument reads best in tests, hence the ASYNC109 waivers here.
     async def wait_until(
-        self, check: Callable[[], T | None], timeout: float, what: str  # noqa: ASYNC109
+        self,
+        check: Callable[[], T | None],
+        timeout: float,  # noqa: ASYNC109
+        what: str,
     ) -> T:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -98,7 +101,9 @@ class SentMessage:
 class Response:
     """One thing the bot did with an interaction."""
 
-    kind: str  # "callback" | "followup" | "edit_original" | "delete_original" | "edit_followup"
+    # "callback" | "followup" | "edit_original" | "delete_original" | "edit_followup" | "rejected"
+    # (an initial callback Discord refused: late, repeated or invalid; see server.violations)
+    kind: str
     type: int | None  # callback type (4 message, 5 defer, 6 deferred update, 7 update, 8 choices)
     data: dict[str, Any]
     elapsed: float  # seconds since INTERACTION_CREATE was dispatched
@@ -124,10 +129,13 @@ class InteractionRecord:
         return None if first is None else first.elapsed
 
     async def first_response(self, timeout: float = 5.0) -> Response:  # noqa: ASYNC109
-        return await self.wait_for(lambda r: r.kind == "callback", timeout)
+        """The accepted initial callback, or the refused attempt ("rejected") if that came first."""
+        return await self.wait_for(lambda r: r.kind in ("callback", "rejected"), timeout)
 
     async def wait_for(
-        self, predicate: Callable[[Response], bool], timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        predicate: Callable[[Response], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> Response:
         def check() -> Response | None:
             return next((r for r in self.responses if predicate(r)), None)

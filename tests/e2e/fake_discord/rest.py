@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from aiohttp import web
 from . import fixtures as fx
 from . import validation
 from .records import EPHEMERAL, LOADING, InteractionRecord, Response, SentMessage
+from .responses import error, no_content, ok, read_body
 
 if TYPE_CHECKING:
     from .gateway import Gateway
@@ -20,43 +20,6 @@ API_PREFIX = "/api/v10"
 # Callback types Discord accepts per interaction type (2 command, 3 component, 4 autocomplete,
 # 5 modal submit).
 _VALID_CALLBACKS = {2: {4, 5, 9, 12}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
-
-
-def ok(data: Any, status: int = 200) -> web.Response:
-    # discord.py only decodes JSON when Content-Type is exactly "application/json" (no charset).
-    return web.Response(status=status, body=json.dumps(data).encode(),
-                        content_type="application/json")
-
-
-def no_content() -> web.Response:
-    return web.Response(status=204)
-
-
-def error(status: int, code: int, message: str, problems: list[str] | None = None) -> web.Response:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if problems:
-        errors = [{"code": "BASE_TYPE_INVALID", "message": p} for p in problems]
-        body["errors"] = {"fake_discord": {"_errors": errors}}
-    return ok(body, status)
-
-
-async def read_body(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """JSON body, or multipart ``payload_json`` plus uploaded files as attachment objects."""
-    if not request.content_type.startswith("multipart/"):
-        return (await request.json() if request.can_read_body else {}), []
-    payload: dict[str, Any] = {}
-    attachments: list[dict[str, Any]] = []
-    reader = await request.multipart()
-    async for part in reader:
-        if part.name == "payload_json":
-            payload = json.loads(await part.text())  # type: ignore[union-attr]
-        elif part.filename:
-            size = len(await part.read())  # type: ignore[union-attr]
-            attachment_id = str(fx.snowflake())
-            url = f"https://cdn.invalid/attachments/{attachment_id}/{part.filename}"
-            attachments.append({"id": attachment_id, "filename": part.filename, "size": size,
-                                "url": url, "proxy_url": url})
-    return payload, attachments
 
 
 class RestRoutes:
@@ -74,38 +37,45 @@ class RestRoutes:
         @property
         def gateway_url(self) -> str: ...
         def _violation(self, request: web.Request, problem: str) -> None: ...
+        def dm_channel(self, user_id: int) -> int: ...
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         p = API_PREFIX
         msg = p + "/channels/{channel_id}/messages/{message_id}"
         hook = p + "/webhooks/{app_id}/{token}"
-        router.add_routes([
-            web.get(p + "/users/{user_id}", self._get_user),
-            web.post(p + "/users/@me/channels", self._open_dm),
-            web.get(p + "/oauth2/applications/@me", self._application),
-            web.get(p + "/applications/@me", self._application),
-            web.get(p + "/gateway", self._gateway_bot),
-            web.get(p + "/gateway/bot", self._gateway_bot),
-            web.get(p + "/applications/{app_id}/commands", self._get_commands),
-            web.put(p + "/applications/{app_id}/commands", self._put_commands),
-            web.get(p + "/applications/{app_id}/guilds/{guild_id}/commands", self._get_commands),
-            web.put(p + "/applications/{app_id}/guilds/{guild_id}/commands", self._put_commands),
-            web.get(p + "/channels/{channel_id}", self._get_channel),
-            web.get(p + "/channels/{channel_id}/messages", self._history),
-            web.post(p + "/channels/{channel_id}/messages", self._post_message),
-            web.get(msg, self._get_message),
-            web.patch(msg, self._edit_message),
-            web.delete(msg, self._delete_message),
-            web.put(msg + "/reactions/{emoji}/@me", self._no_content),
-            web.delete(msg + "/reactions/{emoji}/@me", self._no_content),
-            web.post(p + "/channels/{channel_id}/typing", self._no_content),
-            web.get(p + "/guilds/{guild_id}/members/{user_id}", self._get_member),
-            web.post(p + "/interactions/{interaction_id}/{token}/callback", self._callback),
-            web.post(hook, self._followup),
-            web.get(hook + "/messages/{message_id}", self._webhook_message),
-            web.patch(hook + "/messages/{message_id}", self._webhook_message),
-            web.delete(hook + "/messages/{message_id}", self._webhook_message),
-        ])
+        router.add_routes(
+            [
+                web.get(p + "/users/{user_id}", self._get_user),
+                web.post(p + "/users/@me/channels", self._open_dm),
+                web.get(p + "/oauth2/applications/@me", self._application),
+                web.get(p + "/applications/@me", self._application),
+                web.get(p + "/gateway", self._gateway_bot),
+                web.get(p + "/gateway/bot", self._gateway_bot),
+                web.get(p + "/applications/{app_id}/commands", self._get_commands),
+                web.put(p + "/applications/{app_id}/commands", self._put_commands),
+                web.get(
+                    p + "/applications/{app_id}/guilds/{guild_id}/commands", self._get_commands
+                ),
+                web.put(
+                    p + "/applications/{app_id}/guilds/{guild_id}/commands", self._put_commands
+                ),
+                web.get(p + "/channels/{channel_id}", self._get_channel),
+                web.get(p + "/channels/{channel_id}/messages", self._history),
+                web.post(p + "/channels/{channel_id}/messages", self._post_message),
+                web.get(msg, self._get_message),
+                web.patch(msg, self._edit_message),
+                web.delete(msg, self._delete_message),
+                web.put(msg + "/reactions/{emoji}/@me", self._no_content),
+                web.delete(msg + "/reactions/{emoji}/@me", self._no_content),
+                web.post(p + "/channels/{channel_id}/typing", self._no_content),
+                web.get(p + "/guilds/{guild_id}/members/{user_id}", self._get_member),
+                web.post(p + "/interactions/{interaction_id}/{token}/callback", self._callback),
+                web.post(hook, self._followup),
+                web.get(hook + "/messages/{message_id}", self._webhook_message),
+                web.patch(hook + "/messages/{message_id}", self._webhook_message),
+                web.delete(hook + "/messages/{message_id}", self._webhook_message),
+            ]
+        )
 
     # -- users, app, gateway, commands ----------------------------------------------------
 
@@ -125,9 +95,15 @@ class RestRoutes:
 
     async def _open_dm(self, request: web.Request) -> web.Response:
         user_id = int((await request.json())["recipient_id"])
-        channel_id = self._dm_channel(user_id)  # type: ignore[attr-defined]
-        return ok({"id": str(channel_id), "type": 1, "recipients": [fx.USERS[user_id]],
-                   "last_message_id": None})
+        channel_id = self.dm_channel(user_id)
+        return ok(
+            {
+                "id": str(channel_id),
+                "type": 1,
+                "recipients": [fx.USERS[user_id]],
+                "last_message_id": None,
+            }
+        )
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
@@ -151,12 +127,18 @@ class RestRoutes:
         stored = []
         for command in commands:
             key = (command["name"], command.get("type", 1))
-            stored.append({
-                "type": 1, "default_member_permissions": None, "nsfw": False, **command,
-                "id": old.get(key) or str(fx.snowflake()), "application_id": str(fx.APP_ID),
-                "version": str(fx.snowflake()),
-                **({"guild_id": str(scope)} if scope else {}),
-            })
+            stored.append(
+                {
+                    "type": 1,
+                    "default_member_permissions": None,
+                    "nsfw": False,
+                    **command,
+                    "id": old.get(key) or str(fx.snowflake()),
+                    "application_id": str(fx.APP_ID),
+                    "version": str(fx.snowflake()),
+                    **({"guild_id": str(scope)} if scope else {}),
+                }
+            )
         self.registered_commands[scope] = stored
         self._changes.notify()
         return ok(stored)
@@ -230,9 +212,14 @@ class RestRoutes:
         sent = self._bot_message(int(message["id"]))
         if sent is not None:
             sent.deleted = True
-        await self.gateway.dispatch("MESSAGE_DELETE", {
-            "id": message["id"], "channel_id": message["channel_id"],
-            **({"guild_id": message["guild_id"]} if "guild_id" in message else {})})
+        await self.gateway.dispatch(
+            "MESSAGE_DELETE",
+            {
+                "id": message["id"],
+                "channel_id": message["channel_id"],
+                **({"guild_id": message["guild_id"]} if "guild_id" in message else {}),
+            },
+        )
         return no_content()
 
     # -- interactions ---------------------------------------------------------------------
@@ -242,35 +229,24 @@ class RestRoutes:
         if record is None or record.token != request.match_info["token"]:
             return self._unknown(request, 10062, "Unknown interaction")
         body, attachments = await read_body(request)
-        loop = asyncio.get_running_loop()
-        elapsed = loop.time() - record.dispatched_at
-        if record.acknowledged:
-            self._violation(request, "second initial response to the same interaction")
-            return error(400, 40060, "Interaction has already been acknowledged.")
-        if elapsed > self.deadline:
-            late = f"initial response after {elapsed:.2f}s (max {self.deadline}s)"
-            self._violation(request, late)
-            return error(404, 10062, "Unknown interaction")
+        elapsed = self._elapsed(record)
         ctype, data = int(body.get("type", 0)), body.get("data") or {}
-        if ctype not in _VALID_CALLBACKS.get(record.type, set()):
-            return self._invalid(request, [f"callback type {ctype} is invalid for interaction "
-                                           f"type {record.type}"])
-        problems: list[str] = []
-        if ctype == 4:
-            problems = validation.check_message(data, creates=True)
-        elif ctype == 7:
-            problems = validation.check_message(data, creates=False)
-        elif ctype == 8:
-            problems = validation.check_choices(data.get("choices") or [])
-        if problems:
-            return self._invalid(request, problems)
+        rejected = self._check_callback(record, ctype, data, elapsed)
+        if rejected is not None:
+            status, code, message, problems = rejected
+            for problem in problems:
+                self._violation(request, problem)
+            # Recorded too, so a test waiting on this interaction sees what was refused.
+            self._record(record, Response("rejected", ctype, data, elapsed))
+            return error(status, code, message, problems)
         record.acknowledged = True
         channel_id = int(record.payload["channel_id"])
         if ctype in (4, 5):
             flags = int(data.get("flags") or 0) | (LOADING if ctype == 5 else 0)
             body_data = {**data, "flags": flags} if ctype == 5 else data
-            record.original = await self._create(channel_id, body_data, attachments,
-                                                 "interaction", record.id)
+            record.original = await self._create(
+                channel_id, body_data, attachments, "interaction", record.id
+            )
         elif ctype in (6, 7):
             record.original = self._bot_message(int(record.payload["message"]["id"]))
             if ctype == 7 and record.original is not None:
@@ -279,15 +255,40 @@ class RestRoutes:
         if "with_response" not in request.query:
             return no_content()
         message = record.original.payload if record.original else None
-        interaction: dict[str, Any] = {"id": str(record.id), "type": record.type,
-                                       "response_message_loading": ctype == 5}
+        interaction: dict[str, Any] = {
+            "id": str(record.id),
+            "type": record.type,
+            "response_message_loading": ctype == 5,
+        }
         if message is not None:
-            interaction.update(response_message_id=message["id"],
-                               response_message_ephemeral=bool(message["flags"] & EPHEMERAL))
+            interaction.update(
+                response_message_id=message["id"],
+                response_message_ephemeral=bool(message["flags"] & EPHEMERAL),
+            )
         resource: dict[str, Any] = {"type": ctype}
         if message is not None and ctype in (4, 5, 7):
             resource["message"] = message
         return ok({"interaction": interaction, "resource": resource})
+
+    def _check_callback(
+        self, record: InteractionRecord, ctype: int, data: dict[str, Any], elapsed: float
+    ) -> tuple[int, int, str, list[str]] | None:
+        """(status, code, message, problems) Discord would answer, or None if accepted."""
+        if record.acknowledged:
+            problems = ["second initial response to the same interaction"]
+            return 400, 40060, "Interaction has already been acknowledged.", problems
+        if elapsed > self.deadline:
+            problems = [f"initial response after {elapsed:.2f}s (max {self.deadline}s)"]
+            return 404, 10062, "Unknown interaction", problems
+        if ctype not in _VALID_CALLBACKS.get(record.type, set()):
+            problems = [f"callback type {ctype} is invalid for interaction type {record.type}"]
+        elif ctype in (4, 7):
+            problems = validation.check_message(data, creates=ctype == 4)
+        elif ctype == 8:
+            problems = validation.check_choices(data.get("choices") or [])
+        else:
+            problems = []
+        return (400, 50035, "Invalid Form Body", problems) if problems else None
 
     def _record_for(self, request: web.Request) -> InteractionRecord | None:
         token = request.match_info["token"]
@@ -324,8 +325,9 @@ class RestRoutes:
             sent.deleted = True
             self.messages.pop(sent.id, None)
             self._record(record, Response(f"delete_{kind}", None, {}, self._elapsed(record), sent))
-            await self.gateway.dispatch("MESSAGE_DELETE", {"id": str(sent.id),
-                                                           "channel_id": str(sent.channel_id)})
+            await self.gateway.dispatch(
+                "MESSAGE_DELETE", {"id": str(sent.id), "channel_id": str(sent.channel_id)}
+            )
             return no_content()
         body, attachments = await read_body(request)
         # Filling in a deferred ("thinking") response is when its mentions would ping.
@@ -339,24 +341,39 @@ class RestRoutes:
     # -- shared ---------------------------------------------------------------------------
 
     async def _create(
-        self, channel_id: int, body: dict[str, Any], attachments: list[dict[str, Any]],
-        source: str, interaction_id: int | None = None,
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        attachments: list[dict[str, Any]],
+        source: str,
+        interaction_id: int | None = None,
     ) -> SentMessage:
         message_id = fx.snowflake()
-        payload = fx.message(message_id=message_id, channel_id=channel_id,
-                             author_id=fx.BOT_USER_ID, content=body.get("content") or "",
-                             guild=channel_id in fx.CHANNELS)
+        payload = fx.message(
+            message_id=message_id,
+            channel_id=channel_id,
+            author_id=fx.BOT_USER_ID,
+            content=body.get("content") or "",
+            guild=channel_id in fx.CHANNELS,
+        )
         payload.update(
             embeds=[{"type": "rich", **e} for e in body.get("embeds") or []],
-            components=body.get("components") or [], flags=int(body.get("flags") or 0),
-            attachments=attachments, tts=bool(body.get("tts")),
+            components=body.get("components") or [],
+            flags=int(body.get("flags") or 0),
+            attachments=attachments,
+            tts=bool(body.get("tts")),
         )
         if interaction_id is not None:
             payload.update(webhook_id=str(fx.APP_ID), application_id=str(fx.APP_ID))
         ref = body.get("message_reference")
         if ref and int(ref.get("message_id") or 0) in self.messages:
-            payload.update(type=19, message_reference=ref,
-                           referenced_message=self.messages[int(ref["message_id"])])
+            referenced = self.messages[int(ref["message_id"])]
+            ids = {k: referenced[k] for k in ("channel_id", "guild_id") if k in referenced}
+            payload.update(
+                type=19,
+                referenced_message=referenced,
+                message_reference={"type": 0, "message_id": referenced["id"], **ids},
+            )
         self.messages[message_id] = payload
         sent = SentMessage(payload, body, source, interaction_id)
         self.bot_messages.append(sent)

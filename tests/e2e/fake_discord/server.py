@@ -4,10 +4,14 @@ Usage::
 
     server = FakeDiscord()
     await server.start()
-    apply_endpoints(server.api_base, server.gateway_url)
+    apply_endpoints(server.api_base, server.gateway_url)  # or hand both URLs to a bot subprocess
     ...  # start the bot, then drive it with send_message / invoke_slash / click
     assert server.violations == []
     await server.stop()
+
+The guild, its channels, roles and members have fixed IDs in ``fixtures``. Everything the bot
+sends is checked against Discord's limits; a breach is answered the way Discord answers it and
+recorded in ``violations``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +26,11 @@ from aiohttp import web
 
 from . import fixtures as fx
 from .gateway import Gateway
+from .interactions import build_options, find_component, interaction_payload
 from .records import Changes, InteractionRecord, SentMessage
-from .rest import API_PREFIX, RestRoutes, error
+from .responses import error
+from .rest import API_PREFIX, RestRoutes
 
-_OPTION_TYPES = {bool: 5, int: 4, float: 10, str: 3}  # bool before int: bool is an int
-_SNOWFLAKE_TYPES = {6, 7, 8, 9, 11}  # user, channel, role, mentionable, attachment
 _MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -58,7 +61,7 @@ class FakeDiscord(RestRoutes):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         await self.gateway.close()
@@ -107,31 +110,46 @@ class FakeDiscord(RestRoutes):
         extra: dict[str, Any] = {}
         if reply_to is not None:
             extra["type"] = 19
-            extra["message_reference"] = {"message_id": str(reply_to),
-                                          "channel_id": str(channel_id)}
+            extra["message_reference"] = {
+                "message_id": str(reply_to),
+                "channel_id": str(channel_id),
+            }
             if reply_to in self.messages:
                 extra["referenced_message"] = self.messages[reply_to]
-        data = fx.message(message_id=message_id, channel_id=channel_id, author_id=author_id,
-                          content=content, guild=channel_id in fx.CHANNELS, **extra)
+        data = fx.message(
+            message_id=message_id,
+            channel_id=channel_id,
+            author_id=author_id,
+            content=content,
+            guild=channel_id in fx.CHANNELS,
+            **extra,
+        )
         mentioned = [int(m) for m in _MENTION.findall(content) if int(m) in fx.USERS]
-        data["mentions"] = [{**fx.USERS[u], "member": fx.member(u, with_user=False)}
-                            for u in mentioned]
+        data["mentions"] = [
+            {**fx.USERS[u], "member": fx.member(u, with_user=False)} for u in mentioned
+        ]
         data["mention_roles"] = _ROLE_MENTION.findall(content)
         data["mention_everyone"] = "@everyone" in content or "@here" in content
         self.messages[message_id] = data
         event = dict(data)
         # Without the privileged intent Discord blanks content unless the bot is addressed.
-        if (not self.gateway.has_message_content and fx.BOT_USER_ID not in mentioned
-                and channel_id in fx.CHANNELS):
+        if (
+            not self.gateway.has_message_content
+            and fx.BOT_USER_ID not in mentioned
+            and channel_id in fx.CHANNELS
+        ):
             event["content"] = ""
         await self.gateway.dispatch("MESSAGE_CREATE", event)
         return message_id
 
     async def wait_for_bot_message(
-        self, channel_id: int | None = None, timeout: float = 5.0,  # noqa: ASYNC109
+        self,
+        channel_id: int | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
         predicate: Callable[[SentMessage], bool] | None = None,
     ) -> SentMessage:
         """The oldest bot message (in ``channel_id``) not yet returned by an earlier call."""
+
         def check() -> SentMessage | None:
             for sent in self.bot_messages:
                 if sent.consumed or (channel_id is not None and sent.channel_id != channel_id):
@@ -143,17 +161,38 @@ class FakeDiscord(RestRoutes):
 
         return await self._changes.wait_until(check, timeout, f"a bot message in {channel_id}")
 
+    async def wait_for_commands(
+        self,
+        guild_id: int | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[dict[str, Any]]:
+        """The commands the bot synced globally (``guild_id=None``) or to ``guild_id``."""
+        return await self._changes.wait_until(
+            lambda: self.registered_commands.get(guild_id), timeout, "a command sync"
+        )
+
     async def invoke_slash(
-        self, name: str, options: dict[str, Any] | None = None, *, user_id: int = fx.MEMBER_ID,
-        channel_id: int = fx.GENERAL_CHANNEL_ID, guild: bool = True,
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user_id: int = fx.MEMBER_ID,
+        channel_id: int = fx.GENERAL_CHANNEL_ID,
+        guild: bool = True,
     ) -> InteractionRecord:
         """Dispatch a chat-input command; ``name`` may be "group sub" for subcommands."""
         data = self._command_data(name, options or {}, None, guild)
         return await self._dispatch_interaction(2, data, user_id, channel_id, guild)
 
     async def autocomplete(
-        self, name: str, options: dict[str, Any], focused: str, *, user_id: int = fx.MEMBER_ID,
-        channel_id: int = fx.GENERAL_CHANNEL_ID, guild: bool = True,
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        user_id: int = fx.MEMBER_ID,
+        channel_id: int = fx.GENERAL_CHANNEL_ID,
+        guild: bool = True,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[dict[str, Any]]:
         """Dispatch an autocomplete for option ``focused`` and return the choices offered."""
@@ -163,12 +202,16 @@ class FakeDiscord(RestRoutes):
         return list(response.data.get("choices") or [])
 
     async def click(
-        self, message_id: int, custom_id: str, *, user_id: int = fx.MEMBER_ID,
+        self,
+        message_id: int,
+        custom_id: str,
+        *,
+        user_id: int = fx.MEMBER_ID,
         values: list[str] | None = None,
     ) -> InteractionRecord:
         """Press a button (or choose ``values`` in a select) on a bot message."""
         message = self.messages[message_id]
-        component = _find_component(message.get("components") or [], custom_id)
+        component = find_component(message.get("components") or [], custom_id)
         if component is None:
             raise LookupError(f"message {message_id} has no component {custom_id!r}")
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
@@ -176,6 +219,26 @@ class FakeDiscord(RestRoutes):
             data["values"] = values
         return await self._dispatch_interaction(
             3, data, user_id, int(message["channel_id"]), "guild_id" in message, message=message
+        )
+
+    async def submit_modal(
+        self, record: InteractionRecord, values: dict[str, str], *, user_id: int = fx.MEMBER_ID
+    ) -> InteractionRecord:
+        """Submit the modal the bot opened (callback type 9) on ``record``, text inputs by
+        custom_id."""
+        modal = next(r.data for r in record.responses if r.kind == "callback" and r.type == 9)
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
+            for k, v in values.items()
+        ]
+        payload = record.payload
+        return await self._dispatch_interaction(
+            5,
+            {"custom_id": modal["custom_id"], "components": rows},
+            user_id,
+            int(payload["channel_id"]),
+            "guild_id" in payload,
+            message=payload.get("message"),
         )
 
     # -- helpers --------------------------------------------------------------------------
@@ -200,12 +263,14 @@ class FakeDiscord(RestRoutes):
             levels.append((part, spec["type"]))
             schema = spec.get("options") or []
         resolved: dict[str, dict[str, Any]] = {}
-        options = _build_options(values, schema, focused, resolved)
+        options = build_options(values, schema, focused, resolved)
         for part, level_type in reversed(levels):  # wrap leaf options in their levels
             options = [{"name": part, "type": level_type, "options": options}]
         data: dict[str, Any] = {
             "id": (command or {}).get("id", str(fx.snowflake())),
-            "name": root, "type": 1, "options": options,
+            "name": root,
+            "type": 1,
+            "options": options,
         }
         if resolved:
             data["resolved"] = resolved
@@ -214,41 +279,27 @@ class FakeDiscord(RestRoutes):
         return data
 
     async def _dispatch_interaction(
-        self, itype: int, data: dict[str, Any], user_id: int, channel_id: int, guild: bool,
+        self,
+        itype: int,
+        data: dict[str, Any],
+        user_id: int,
+        channel_id: int,
+        guild: bool,
         message: dict[str, Any] | None = None,
     ) -> InteractionRecord:
-        interaction_id = fx.snowflake()
-        payload: dict[str, Any] = {
-            "id": str(interaction_id), "application_id": str(fx.APP_ID), "type": itype,
-            "data": data, "token": f"tok-{uuid.uuid4().hex}", "version": 1,
-            "locale": "en-US", "entitlements": [], "attachment_size_limit": 10 * 1024 * 1024,
-            "app_permissions": str(fx.permissions_of(fx.BOT_USER_ID)),
-        }
-        if guild:
-            payload.update(
-                guild_id=str(fx.GUILD_ID), guild_locale="en-US", context=0,
-                guild={"id": str(fx.GUILD_ID), "locale": "en-US", "features": []},
-                channel=fx.CHANNELS[channel_id], channel_id=str(channel_id),
-                member={**fx.member(user_id), "permissions": str(fx.permissions_of(user_id))},
-                authorizing_integration_owners={"0": str(fx.GUILD_ID)},
-            )
-        else:
-            dm_id = self._dm_channel(user_id)
-            payload.update(
-                context=1, user=fx.USERS[user_id], channel_id=str(dm_id),
-                channel={"id": str(dm_id), "type": 1, "recipients": [fx.USERS[user_id]]},
-                authorizing_integration_owners={"0": str(user_id)},
-            )
-        if message is not None:
-            payload["message"] = message
+        dm_id = None if guild else self.dm_channel(user_id)
+        payload = interaction_payload(itype, data, user_id, channel_id, dm_id, message)
+        interaction_id = int(payload["id"])
         loop = asyncio.get_running_loop()
-        record = InteractionRecord(interaction_id, payload["token"], itype, payload,
-                                   loop.time(), self._changes)
+        record = InteractionRecord(
+            interaction_id, payload["token"], itype, payload, loop.time(), self._changes
+        )
         self.interactions[interaction_id] = record
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return record
 
-    def _dm_channel(self, user_id: int) -> int:
+    def dm_channel(self, user_id: int) -> int:
+        """The ID of the bot's DM channel with ``user_id`` (created on first use)."""
         for channel_id, owner in self.dm_channels.items():
             if owner == user_id:
                 return channel_id
@@ -291,57 +342,9 @@ def _api_path(request: web.Request) -> str:
 
 
 def _rate_limited(retry_after: float) -> web.Response:
-    body = {"message": "You are being rate limited.", "retry_after": retry_after,
-            "global": False}
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
     # discord.py treats a 429 without "Via" as a Cloudflare ban and gives up.
     headers = {"Via": "1.1 google", "Retry-After": str(retry_after), "X-RateLimit-Scope": "user"}
-    return web.Response(status=429, body=json.dumps(body).encode(),
-                        content_type="application/json", headers=headers)
-
-
-def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
-    for component in components:
-        if component.get("custom_id") == custom_id:
-            return component
-        for key in ("components", "accessory"):
-            children = component.get(key)
-            if isinstance(children, dict):
-                children = [children]
-            found = _find_component(children or [], custom_id)
-            if found is not None:
-                return found
-    return None
-
-
-def _build_options(
-    values: dict[str, Any], schema: list[dict[str, Any]], focused: str | None,
-    resolved: dict[str, dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """Option list as Discord sends it, typed from the synced schema when there is one."""
-    options = []
-    for name, value in values.items():
-        spec = next((o for o in schema if o["name"] == name), None)
-        otype = spec["type"] if spec else _OPTION_TYPES.get(type(value), 3)
-        option: dict[str, Any] = {"name": name, "type": otype, "value": value}
-        if name == focused:
-            option.update(focused=True, value=str(value))  # focused values arrive as typed text
-        elif otype in _SNOWFLAKE_TYPES:
-            option["value"] = str(int(value))
-            _resolve(int(value), otype, resolved)
-        options.append(option)
-    return options
-
-
-def _resolve(target: int, otype: int, resolved: dict[str, dict[str, Any]]) -> None:
-    key = str(target)
-    if target in fx.USERS and otype in (6, 9):
-        resolved.setdefault("users", {})[key] = fx.USERS[target]
-        resolved.setdefault("members", {})[key] = {
-            **fx.member(target, with_user=False), "permissions": str(fx.permissions_of(target))}
-    elif target in fx.CHANNELS and otype == 7:
-        channel = fx.CHANNELS[target]
-        resolved.setdefault("channels", {})[key] = {
-            "id": key, "name": channel["name"], "type": channel["type"], "parent_id": None,
-            "permissions": str(fx.ALL_PERMISSIONS)}
-    elif any(r["id"] == key for r in fx.ROLES) and otype in (8, 9):
-        resolved.setdefault("roles", {})[key] = next(r for r in fx.ROLES if r["id"] == key)
+    return web.Response(
+        status=429, body=json.dumps(body).encode(), content_type="application/json", headers=headers
+    )

@@ -1,0 +1,98 @@
+"""The console: parsing, answers as text, and the real `citybot` process."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console.session import ConsoleSession, parse_line
+from bot.core.bootstrap import Core
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("line", "parsed"),
+    [
+        ("!city Seattle", ("city", "Seattle")),
+        ("/city  Seattle ", ("city", "Seattle")),
+        ("city Seattle", ("city", "Seattle")),
+        ("QUOTE not our job", ("quote", "not our job")),
+        ("cities", ("cities", "")),
+        ("   ", None),
+        ("!", None),
+    ],
+)
+def test_parse_line(line: str, parsed: tuple[str, str] | None) -> None:
+    assert parse_line(line) == parsed
+
+
+async def test_same_answers_as_chat(core: Core) -> None:
+    session = ConsoleSession(core)
+    text = await session.reply("!city Seatle")
+    assert text is not None and text.startswith("Seattle, Washington")
+    assert "Ed Murray" in text
+
+
+async def test_a_number_picks_from_did_you_mean(core: Core) -> None:
+    session = ConsoleSession(core)
+    text = await session.reply("city seattel")
+    assert text is not None and "1. Seattle" in text
+    picked = await session.reply("1")
+    assert picked is not None and picked.startswith("Seattle, Washington")
+
+
+async def test_repl_reads_until_quit(core: Core) -> None:
+    session = ConsoleSession(core)
+    out = io.StringIO()
+    await session.repl(io.StringIO("official rahm\n\nquit\ncity Seattle\n"), out)
+    assert "Rahm Emanuel" in out.getvalue()
+    assert "Seattle, Washington" not in out.getvalue()
+
+
+def _citybot(*args: str, tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None,
+             ) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"),
+         "--database", str(tmp_path / "c.db"), *args],
+        input=stdin, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_console_process(tmp_path: Path) -> None:
+    done = _citybot("console", tmp_path=tmp_path,
+                    stdin="!city Philly\nquote warm and welcoming\nnonsense\n")
+    assert done.returncode == 0, done.stderr
+    assert "Philadelphia, Pennsylvania" in done.stdout
+    assert "Megan Barry" in done.stdout
+    assert "There is no command" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_ask_answers_once(tmp_path: Path) -> None:
+    done = _citybot("ask", "quote emanuel", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Statements of Rahm Emanuel" in done.stdout
+    assert "You are safe in Chicago" in done.stdout
+
+
+def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
+    done = _citybot("run", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_setting_is_one_line(tmp_path: Path) -> None:
+    done = _citybot("ask", "cities", tmp_path=tmp_path, env={"DEV_GUILD_ID": "not-a-number"})
+    assert done.returncode == 2
+    assert "DEV_GUILD_ID" in done.stderr and "Traceback" not in done.stderr
