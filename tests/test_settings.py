@@ -1,0 +1,64 @@
+"""Settings: read once from .env and the environment, never at import; the token never logged."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.logging_setup import RedactFilter
+from bot.settings import SettingsError, load_settings, settings_from_mapping
+
+
+def test_defaults() -> None:
+    settings = settings_from_mapping({})
+    assert settings.discord_token is None
+    assert settings.command_prefix == "!"
+    assert settings.database_path == Path("citybot.db")
+    assert settings.dev_guild_id is None
+
+
+def test_env_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=abc\nCOMMAND_PREFIX=?\nDEV_GUILD_ID=42\nOWNER_IDS=1, 2\n")
+    monkeypatch.setenv("COMMAND_PREFIX", "$")
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    settings = load_settings(env)
+    assert settings.discord_token == "abc"
+    assert settings.command_prefix == "$"
+    assert settings.dev_guild_id == 42
+    assert settings.owner_ids == frozenset({1, 2})
+    assert "abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEV_GUILD_ID", "x"), ("OWNER_IDS", "me"), ("LOG_LEVEL", "LOUD"),
+     ("LOOKUP_COOLDOWN_SECONDS", "soon")],
+)
+def test_bad_values_name_the_setting(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        settings_from_mapping({name: value})
+
+
+def test_the_token_is_scrubbed_from_logs() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactFilter(["s3cret.token"]))
+    logger = logging.getLogger("test.redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("login with %s", "s3cret.token")
+        try:
+            raise RuntimeError("bad token s3cret.token")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "s3cret.token" not in output
+    assert "login with [redacted]" in output
+    assert "RuntimeError: bad token [redacted]" in output
