@@ -12,7 +12,7 @@ from bot.core.catalog import Catalog, scopes_for
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
 from bot.core.matching import EntryKind, EntryRef, Hit
 from bot.core.models import Answer, Source
-from bot.core.resolve import resolve
+from bot.core.resolve import NEAR, resolve
 from bot.core.store import Store
 from bot.core.text import normalize_query
 
@@ -78,7 +78,7 @@ class Lookup:
             return await self.show(resolution.best.ref, guild_id)
         if resolution.outcome == "choose":
             return answers.choose(query, resolution.hits)
-        return self._miss(query, kind, hits, 60.0)
+        return self._miss(query, kind, hits, NEAR)
 
     async def quote(self, query: str, guild_id: int | None) -> Answer:
         """A speaker's statements when the words name someone, else the statement they're from."""
@@ -95,7 +95,7 @@ class Lookup:
             return answers.choose(query, words.hits)
         if speaker.outcome == "choose":
             return answers.choose(query, speaker.hits)
-        near = [h for h in (*people[:3], *said[:3]) if h.score >= 60.0]
+        near = [h for h in (*people[:3], *said[:3]) if h.score >= NEAR]
         if near:
             return answers.did_you_mean(query, sorted(near, key=lambda h: -h.score)[:5])
         return answers.not_found(query, "statement", self.prefix)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.core import answers
@@ -17,6 +19,26 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.discord_app.cogs.lookup",)
+
+
+class CityTree(app_commands.CommandTree["CityBot"]):
+    """Errors of plain slash commands (hybrid ones go to `on_command_error`) get an answer too,
+    so a member never sees "The application did not respond"."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[CityBot], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use that command here."
+        else:
+            log.error("slash command %s failed", interaction.command, exc_info=error)
+            message = "Something went wrong on our side; it has been logged. Please try again."
+        embed = render_embeds(answers.error(message))[0]
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(embed=embed, ephemeral=True)
+            else:
+                await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 class CityBot(commands.Bot):
@@ -33,6 +55,7 @@ class CityBot(commands.Bot):
             # can never ping @everyone, a role or a member.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=CityTree,
             owner_ids=set(settings.owner_ids) or None,
         )
         self.settings = settings
@@ -107,5 +130,7 @@ class CityBot(commands.Bot):
         now = time.monotonic()
         if self._cooldown_noticed.get(ctx.author.id, 0.0) > now:
             return False
+        if len(self._cooldown_noticed) > 10_000:  # forget windows that are over
+            self._cooldown_noticed = {k: t for k, t in self._cooldown_noticed.items() if t > now}
         self._cooldown_noticed[ctx.author.id] = now + retry_after
         return True
