@@ -94,3 +94,16 @@ def test_sql_stays_in_the_store() -> None:
         text = path.read_text(encoding="utf-8")
         for keyword in ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM"):
             assert keyword not in text, f"{path.relative_to(root)} has SQL ({keyword.strip()})"
+
+
+async def test_online_backup_is_a_full_copy(store: Store, tmp_path: Path) -> None:
+    await ensure_seeded(store)
+    target = tmp_path / "backups" / "copy.db"
+    await store.backup(target)
+    copy = await Store.open(target)
+    try:
+        assert await copy.integrity_check() == "ok"
+        assert await copy.fingerprint() == await store.fingerprint()
+    finally:
+        await copy.close()
+    assert not (tmp_path / "backups" / "copy.db.partial").exists()

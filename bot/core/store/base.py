@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -102,6 +103,32 @@ class StoreBase:
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._db.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    async def fingerprint(self) -> str:
+        """A digest of every row of every table: equal before and after means nothing changed."""
+        digest = hashlib.sha256()
+        tables = await self._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+        for (table,) in tables:
+            digest.update(table.encode())
+            for row in await self._rows(f'SELECT * FROM "{table}" ORDER BY rowid'):
+                digest.update(repr(tuple(row)).encode())
+        return digest.hexdigest()
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database to `target` with SQLite's online backup API (safe while the
+        bot runs: it copies pages in steps and restarts a step if a writer changed them)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        destination = sqlite3.connect(partial, check_same_thread=False)
+        try:
+            await self._db.backup(destination, pages=256, sleep=0.01)
+        finally:
+            destination.close()
+        partial.replace(target)  # a reader never sees a half-written backup
 
     async def integrity_check(self) -> str:
         return str(await self._scalar("PRAGMA integrity_check"))
