@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.console.render import render_text
+from bot.core import answers
 from bot.core.bootstrap import Core
+from bot.core.errors import StoreBusy
 from bot.core.models import Answer, Option
 
 Extra = Callable[[str, str], Awaitable[Answer | None]]
@@ -61,7 +63,10 @@ class ConsoleSession:
         return answer
 
     async def reply(self, line: str) -> str | None:
-        answer = await self.answer(line)
+        try:
+            answer = await self.answer(line)
+        except StoreBusy:
+            answer = answers.error(StoreBusy.message)
         return None if answer is None else render_text(answer)
 
     async def repl(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:

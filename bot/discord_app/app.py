@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.core import answers
 from bot.core.bootstrap import Core, start_core
 from bot.core.commands import COMMANDS_BY_NAME
+from bot.core.errors import StoreBusy, is_transient
 from bot.discord_app.render import render_embeds
 from bot.settings import Settings
 
@@ -102,6 +103,7 @@ class CityBot(commands.Bot):
         """Short, friendly answers to anything a member can get wrong; logs the rest."""
         if isinstance(error, commands.HybridCommandError):
             error = error.original  # type: ignore[assignment]
+        cause = error.original if isinstance(error, commands.CommandInvokeError) else error
         if isinstance(error, commands.CommandNotFound):
             return  # other bots share the prefix; staying quiet is polite
         if isinstance(error, commands.CommandOnCooldown):
@@ -115,6 +117,9 @@ class CityBot(commands.Bot):
                        f"`{spec.example_call(prefix)}`." if spec else str(error))
         elif isinstance(error, commands.CheckFailure | commands.UserInputError):
             message = str(error) or "You can't use that command here."
+        elif isinstance(cause, StoreBusy) or is_transient(cause):
+            log.warning("store busy during %s: %s", ctx.command, cause)
+            message = StoreBusy.message
         else:
             log.error("command %s failed", ctx.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."

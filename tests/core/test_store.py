@@ -107,3 +107,37 @@ async def test_online_backup_is_a_full_copy(store: Store, tmp_path: Path) -> Non
     finally:
         await copy.close()
     assert not (tmp_path / "backups" / "copy.db.partial").exists()
+
+
+async def test_locked_database_is_busy_and_changes_nothing(store: Store, db_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from bot.core.errors import StoreBusy
+
+    await store._db.execute("PRAGMA busy_timeout = 50")
+    before = await store.fingerprint()
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        with pytest.raises(StoreBusy):
+            await store.insert_dataset(load_dataset())
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert await store.fingerprint() == before
+    assert await ensure_seeded(store) is True  # and it works once the lock is gone
+
+
+async def test_full_disk_is_busy_and_changes_nothing(store: Store) -> None:
+    import pytest
+
+    from bot.core.errors import StoreBusy
+
+    before = await store.fingerprint()
+    pages = await store._scalar("PRAGMA page_count")
+    await store._db.execute(f"PRAGMA max_page_count = {pages + 2}")  # the "disk" is full
+    with pytest.raises(StoreBusy):
+        await store.insert_dataset(load_dataset())
+    assert await store.fingerprint() == before

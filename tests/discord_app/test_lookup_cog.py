@@ -98,3 +98,25 @@ async def test_autocomplete_is_fuzzy_and_within_limits(cog: LookupCog) -> None:
     assert any("not our job" in c.value for c in choices)
     everything = await cog.city.app_command._params["name"].autocomplete(cog, interaction, "")
     assert len(everything) == 7
+
+
+async def test_a_busy_store_gets_try_again(cog: LookupCog) -> None:
+    from discord.ext import commands
+
+    from bot.core.errors import StoreBusy
+
+    ctx = make_ctx(cog.bot, interaction=True)
+    error = commands.CommandInvokeError(StoreBusy("database is locked"))
+    await cog.bot.on_command_error(ctx, error)
+    assert "try again" in sent_embed(ctx).description
+    assert ctx.send.call_args.kwargs["ephemeral"] is True
+
+
+async def test_an_unexpected_error_is_logged_not_shown(cog: LookupCog, caplog) -> None:
+    from discord.ext import commands
+
+    ctx = make_ctx(cog.bot)
+    await cog.bot.on_command_error(ctx, commands.CommandInvokeError(KeyError("secret detail")))
+    assert "secret detail" not in sent_embed(ctx).description
+    assert "went wrong" in sent_embed(ctx).description
+    assert any("failed" in r.message for r in caplog.records)

@@ -13,6 +13,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.errors import StoreBusy, is_transient
+
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -87,13 +89,19 @@ class StoreBase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error (one writer at a time)."""
-        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise (StoreBusy(str(exc)) if is_transient(exc) else exc) from exc
         try:
             yield self._db
-        except BaseException:
-            await self._db.execute("ROLLBACK")
+            await self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+            if is_transient(exc):
+                raise StoreBusy(str(exc)) from exc
             raise
-        await self._db.execute("COMMIT")
 
     async def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         async with self._db.execute(sql, tuple(params)) as cursor:
