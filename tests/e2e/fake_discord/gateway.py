@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,8 @@ class Gateway:
         self.received: list[dict[str, Any]] = []  # every frame the bot sent, for assertions
         # Set once READY+GUILD_CREATE or RESUMED went out; cleared when we drop the bot.
         self.connected = asyncio.Event()
+        self._heartbeats = 0  # heartbeats (op 1) the bot sent
+        self._heartbeat_seen = asyncio.Event()
 
     @property
     def has_message_content(self) -> bool:
@@ -59,6 +62,8 @@ class Gateway:
         self.received.append(frame)
         op, data = frame.get("op"), frame.get("d")
         if op == 1:
+            self._heartbeats += 1
+            self._heartbeat_seen.set()
             await self._send(ws, {"op": 11})
         elif op == 2:
             await self._identify(ws, data)
@@ -134,6 +139,23 @@ class Gateway:
         async with self._send_lock:
             if not ws.closed:
                 await ws.send_str(json.dumps(frame))
+
+    async def round_trip(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Ask for a heartbeat (op 1 from the server) and wait until the bot sends one."""
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise ConnectionError("fake Discord: the bot is not connected")
+        seen = self._heartbeats
+        await self._send(ws, {"op": 1})
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._heartbeats == seen:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"fake Discord: no heartbeat from the bot within {timeout}s")
+            self._heartbeat_seen.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._heartbeat_seen.wait(), remaining)
 
     async def send_reconnect(self) -> None:
         """Op 7: the bot closes the socket itself and resumes."""

@@ -48,6 +48,7 @@ class FakeDiscord(RestRoutes):
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
         self._rate_limits: list[list[Any]] = []  # [regex, remaining, retry_after]
         self._changes = Changes()
+        self._in_flight = 0  # REST requests whose response is not yet written out
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -85,6 +86,20 @@ class FakeDiscord(RestRoutes):
             await asyncio.wait_for(self.gateway.connected.wait(), timeout)
         except TimeoutError:
             raise TimeoutError(f"fake Discord: bot not connected after {timeout}s") from None
+
+    async def sync_with_bot(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """A gateway round trip: returns once the bot has read everything sent before.
+
+        A bot message is recorded (and waiters woken) before the bot has read the HTTP
+        response to it; a bot that keeps a view for that message stores it only then. Call
+        this before clicking a component that a just-sent message carries.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await self._changes.wait_until(
+            lambda: True if self._in_flight == 0 else None, timeout, "REST responses to go out"
+        )
+        await self.gateway.round_trip(max(deadline - loop.time(), 0.0))
 
     async def drop_connection(self) -> None:
         await self.gateway.drop()
@@ -313,9 +328,22 @@ class FakeDiscord(RestRoutes):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        path = _api_path(request)
         if not request.path.startswith(API_PREFIX):
             return await handler(request)  # the gateway
+        self._in_flight += 1
+        try:
+            response = await self._answer(request, handler)
+            if isinstance(response, web.Response) and not response.prepared:
+                # Written here, not after we return, so that sync_with_bot knows it went out.
+                await response.prepare(request)
+                await response.write_eof()
+            return response
+        finally:
+            self._in_flight -= 1
+            self._changes.notify()
+
+    async def _answer(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        path = _api_path(request)
         self.requests.append(f"{request.method} {path}")
         for limit in self._rate_limits:
             if limit[1] > 0 and limit[0].search(f"{request.method} {path}"):
