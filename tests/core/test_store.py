@@ -141,3 +141,18 @@ async def test_full_disk_is_busy_and_changes_nothing(store: Store) -> None:
     with pytest.raises(StoreBusy):
         await store.insert_dataset(load_dataset())
     assert await store.fingerprint() == before
+
+
+async def test_concurrent_transactions_on_one_connection_take_turns(store: Store) -> None:
+    import asyncio
+
+    async def write(n: int) -> None:
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO sources (key, title, outlet, published) "
+                             "VALUES (?, 't', 'o', '2016-11-17')", (f"k{n}",))
+            await asyncio.sleep(0)  # let the other tasks try to start theirs meanwhile
+            await db.execute("INSERT INTO cities (key, name) VALUES (?, 'c')", (f"c{n}",))
+
+    await asyncio.gather(*(write(n) for n in range(20)))
+    assert await store._scalar("SELECT count(*) FROM sources") == 20
+    assert await store._scalar("SELECT count(*) FROM cities") == 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import sqlite3
@@ -42,6 +43,9 @@ class StoreBase:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        # One connection is shared by every task: without this, a second task's BEGIN fails
+        # inside the first one's transaction, or its writes slip into it.
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> StoreBase:
@@ -89,19 +93,20 @@ class StoreBase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error (one writer at a time)."""
-        try:
-            await self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise (StoreBusy(str(exc)) if is_transient(exc) else exc) from exc
-        try:
-            yield self._db
-            await self._db.execute("COMMIT")
-        except BaseException as exc:
-            if self._db.in_transaction:
-                await self._db.execute("ROLLBACK")
-            if is_transient(exc):
-                raise StoreBusy(str(exc)) from exc
-            raise
+        async with self._write_lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise (StoreBusy(str(exc)) if is_transient(exc) else exc) from exc
+            try:
+                yield self._db
+                await self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                if is_transient(exc):
+                    raise StoreBusy(str(exc)) from exc
+                raise
 
     async def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         async with self._db.execute(sql, tuple(params)) as cursor:
