@@ -1,4 +1,4 @@
-"""The `citybot` command: run | console | ask."""
+"""The `citybot` command: run | console | ask | digest | export | import."""
 
 from __future__ import annotations
 
@@ -26,7 +26,49 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help='answer one command and exit, e.g. ask "quote emanuel"')
     ask.add_argument("line", nargs="+", help="the command, as you would type it in the console")
     ask.add_argument("--guild", type=int, help="also see this server's own entries")
+    digest = sub.add_parser("digest", help="print today's daily digest, as Discord would post it")
+    digest.add_argument("--preview", action="store_true", required=True,
+                        help="print it (nothing is posted or recorded)")
+    digest.add_argument("--guild", type=int, help="the server's settings and own entries")
+    for name, verb in (("export", "write the entries of a scope to FILE"),
+                       ("import", "check FILE whole, then add or update its entries at once")):
+        transfer = sub.add_parser(name, help=f"{verb} (JSON, the format of data/article.json)")
+        transfer.add_argument("file", type=Path, metavar="FILE")
+        transfer.add_argument("--guild", type=int, help="a server's entries (default: global)")
     return parser
+
+
+async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
+    """`citybot export|import FILE [--guild ID]`, as the owner; an import is all or nothing."""
+    import json
+
+    from bot.core.bootstrap import start_core
+    from bot.core.moderation import Actor
+
+    core = await start_core(settings.database_path, settings.command_prefix)
+    try:
+        actor = Actor.console(args.guild)
+        if args.command == "export":
+            data = await core.moderation.export(actor, args.guild or 0)
+            args.file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                 encoding="utf-8")
+            print(f"wrote {len(data['cities'])} cities, {len(data['people'])} people and "
+                  f"{len(data['statements'])} statements to {args.file}")
+            return 0
+        try:
+            raw = json.loads(args.file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"citybot: {args.file}: cannot read it as JSON ({exc})", file=sys.stderr)
+            return 1
+        outcome = await core.moderation.import_data(actor, raw, args.guild or 0)
+        if outcome.answer.kind == "error":
+            print(f"citybot: {args.file}: nothing imported. {outcome.answer.description}",
+                  file=sys.stderr)
+            return 1
+        print(f"{args.file}: {outcome.answer.description}")
+        return 0
+    finally:
+        await core.close()
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -55,6 +97,18 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
         await core.close()
 
 
+async def _digest_preview(settings: Settings, guild_id: int | None) -> int:
+    from bot.console.render import render_text
+    from bot.core.bootstrap import start_core
+
+    core = await start_core(settings.database_path, settings.command_prefix)
+    try:
+        print(render_text(await core.digest.preview(guild_id)))
+        return 0
+    finally:
+        await core.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -70,4 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.discord_app.runner import run_bot
 
         return asyncio.run(run_bot(settings))
+    if args.command in ("export", "import"):
+        return asyncio.run(_transfer(settings, args))
+    if args.command == "digest":
+        return asyncio.run(_digest_preview(settings, args.guild))
     return asyncio.run(_console(settings, args))

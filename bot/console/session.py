@@ -39,6 +39,19 @@ class ConsoleSession:
         self.guild_id = guild_id
         self._options: tuple[Option, ...] = ()
         self.extras: dict[str, Extra] = {}  # commands other modules add (moderation, digest)
+        self._add_moderation()
+
+    def _add_moderation(self) -> None:
+        """`add`, `edit`, `remove`, `undo` … typed here act as the bot's owner."""
+        from bot.core.moderation import Actor
+        from bot.core.moderation.text_commands import NAMES, run_text
+
+        actor = Actor.console(self.guild_id)
+        for name in NAMES:
+            async def extra(argument: str, _line: str, name: str = name) -> Answer | None:
+                return await run_text(self.core.moderation, actor, name, argument)
+
+            self.extras[name] = extra
 
     async def answer(self, line: str) -> Answer | None:
         """The answer to one typed line, or None for an empty line."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.digest import DigestService
+from bot.core.moderation import Moderation
 from bot.core.seed import ensure_seeded
 from bot.core.service import Lookup
 from bot.core.store import Store
@@ -14,6 +16,8 @@ from bot.core.store import Store
 class Core:
     store: Store
     lookup: Lookup
+    digest: DigestService
+    moderation: Moderation
 
     async def close(self) -> None:
         await self.store.close()
@@ -25,7 +29,9 @@ async def start_core(database_path: Path, prefix: str = "!") -> Core:
     try:
         await ensure_seeded(store)
         lookup = await Lookup.start(store, prefix)
+        moderation = await Moderation.start(store, lookup)
     except BaseException:
         await store.close()
         raise
-    return Core(store=store, lookup=lookup)
+    return Core(store=store, lookup=lookup, digest=DigestService(store, prefix=prefix),
+                moderation=moderation)

@@ -19,7 +19,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord_app.cogs.lookup",)
+EXTENSIONS = ("bot.discord_app.cogs.lookup", "bot.discord_app.cogs.digest",
+              "bot.discord_app.cogs.moderation")
 
 
 class CityTree(app_commands.CommandTree["CityBot"]):

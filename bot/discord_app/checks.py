@@ -20,8 +20,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+# discord.py's attribute names where Discord's own client calls the permission otherwise.
+_SHOWN_AS = {"manage_guild": "Manage Server"}
+
+
 def permission_names(permissions: dict[str, bool]) -> str:
-    return ", ".join(name.replace("_", " ").title() for name in permissions)
+    return ", ".join(
+        _SHOWN_AS.get(name, name.replace("_", " ").title()) for name in permissions
+    )
 
 
 async def is_owner(ctx: commands.Context[CityBot]) -> bool:
@@ -56,3 +62,65 @@ def hybrid_permissions_check(**permissions: bool) -> Callable[[T], T]:
         return func
 
     return decorator
+
+
+# ---- moderators -------------------------------------------------------------------------
+# A moderator has Manage Messages in the channel, or one of the roles a server admin set with
+# `/modrole add` (kept in memory by the core), or is the bot's owner (moderator everywhere).
+
+MODERATOR_NEEDED = "You need the Manage Messages permission or a moderator role to do that."
+
+
+def _role_ids(user: discord.abc.User) -> list[int]:
+    return [role.id for role in getattr(user, "roles", None) or []]
+
+
+async def moderator_status(
+    bot: CityBot, user: discord.abc.User, guild: discord.Guild | None,
+    permissions: discord.Permissions,
+) -> tuple[bool, bool]:
+    """(is owner, is moderator here) for a member; one rule for commands, buttons, autocomplete."""
+    if await bot.is_owner(user):
+        return True, True
+    if guild is None:
+        return False, False
+    if permissions.manage_messages:
+        return False, True
+    return False, bot.core.moderation.has_mod_role(guild.id, _role_ids(user))
+
+
+async def interaction_moderator(interaction: discord.Interaction) -> tuple[bool, bool]:
+    bot: CityBot = interaction.client  # type: ignore[assignment]
+    return await moderator_status(bot, interaction.user, interaction.guild,
+                                  interaction.permissions)
+
+
+def is_moderator() -> Callable[[T], T]:
+    """Moderator-only for `!` and `/` alike; the slash form is also hidden from others."""
+
+    async def predicate(ctx: commands.Context[CityBot]) -> bool:
+        owner, moderator = await moderator_status(ctx.bot, ctx.author, ctx.guild,
+                                                  ctx.permissions)
+        if owner or moderator:
+            return True
+        if ctx.guild is None:
+            raise commands.NoPrivateMessage("This command works in a server, not in DMs.")
+        raise commands.CheckFailure(MODERATOR_NEEDED)
+
+    def decorator(func: Any) -> Any:
+        commands.check(predicate)(func)
+        app_commands.default_permissions(manage_messages=True)(func)
+        return func
+
+    return decorator
+
+
+def in_server() -> Callable[[T], T]:
+    """Any member, but in a server (suggestions belong to one)."""
+
+    async def predicate(ctx: commands.Context[CityBot]) -> bool:
+        if ctx.guild is None:
+            raise commands.NoPrivateMessage("This command works in a server, not in DMs.")
+        return True
+
+    return commands.check(predicate)

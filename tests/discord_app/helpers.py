@@ -77,3 +77,54 @@ def make_interaction(*, guild: MagicMock | None = None, user: MagicMock | None =
 def sent_embed(ctx: MagicMock) -> discord.Embed:
     """The embed of the last ctx.send call."""
     return ctx.send.call_args.kwargs["embed"]
+
+
+def make_text_channel(channel_id: int, guild: MagicMock | None = None,
+                      *, bot_permissions: discord.Permissions | None = None) -> MagicMock:
+    """A text channel whose `send` is an AsyncMock returning a message with an id."""
+    channel = MagicMock(spec_set=discord.TextChannel)
+    channel.id = channel_id
+    channel.name = f"channel-{channel_id}"
+    channel.mention = f"<#{channel_id}>"
+    channel.guild = guild
+    message = MagicMock(spec_set=discord.Message)
+    message.id = channel_id * 1000 + 1
+    channel.send = AsyncMock(return_value=message)
+    allowed = bot_permissions if bot_permissions is not None else discord.Permissions(
+        view_channel=True, send_messages=True, embed_links=True)
+    channel.permissions_for = MagicMock(return_value=allowed)
+    return channel
+
+
+def http_error(kind: type[discord.HTTPException], status: int, text: str) -> discord.HTTPException:
+    """A NotFound, Forbidden or HTTPException as discord.py raises it from a response."""
+    response = MagicMock(status=status, reason=text)
+    return kind(response, {"code": 0, "message": text})
+
+
+# ---- moderation -------------------------------------------------------------------------
+
+MOD_ROLE_ID = 4242
+
+
+async def run_checks(command: commands.Command, ctx: MagicMock) -> str | None:  # type: ignore[type-arg]
+    """None when every check of `command` passes for `ctx`, else the refusal's words."""
+    for check in command.checks:
+        try:
+            if not await discord.utils.maybe_coroutine(check, ctx):
+                return "check failed"
+        except commands.CheckFailure as exc:
+            return str(exc)
+    return None
+
+
+def make_flags(cls: type[commands.FlagConverter], **values: object) -> commands.FlagConverter:
+    """A flags object as a hybrid command builds it: defaults, then the given values."""
+    flags = cls.__new__(cls)
+    for flag in cls.get_flags().values():
+        default = flag.default
+        setattr(flags, flag.attribute, None if callable(default) or default is discord.utils.MISSING
+                else default)
+    for name, value in values.items():
+        setattr(flags, name, value)
+    return flags

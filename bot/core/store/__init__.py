@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.store.digest import DigestStore
 from bot.core.store.entries import EntryReads
 from bot.core.store.loading import DatasetWrites
+from bot.core.store.moderation import ModerationWrites
 
 
-class Store(EntryReads, DatasetWrites):
+class Store(EntryReads, DatasetWrites, ModerationWrites, DigestStore):
     """One connection to one database file; reads and writes come from the mixins."""
 
     @classmethod

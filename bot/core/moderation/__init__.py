@@ -1,0 +1,6 @@
+"""Moderators curate the store: rules, use cases, import and export (no platform here)."""
+
+from bot.core.moderation.rules import Actor, Refusal, parse_flags
+from bot.core.moderation.service import Moderation, Outcome, kind_of
+
+__all__ = ["Actor", "Moderation", "Outcome", "Refusal", "kind_of", "parse_flags"]

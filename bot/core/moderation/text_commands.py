@@ -1,0 +1,78 @@
+"""Moderation as typed text (`add statement speaker: … text: …`), for the console, whose
+user is the bot's owner. Same use cases as Discord; removal needs no button here."""
+
+from __future__ import annotations
+
+from bot.core.models import Answer
+from bot.core.moderation import replies
+from bot.core.moderation.rules import FLAG_NAMES, Actor, Refusal, parse_flags
+from bot.core.moderation.service import Moderation, kind_of
+from bot.core.validation import InvalidField
+
+NAMES = ("add", "edit", "remove", "restore", "undo", "alias", "history", "review", "approve",
+         "reject")
+USAGE = {
+    "add": "add city|official|statement name: … (or speaker: … text: …)",
+    "edit": "edit city|official|statement <id or name> field: value …",
+    "remove": "remove city|official|statement <id or name>",
+    "restore": "restore city|official|statement <id>",
+    "alias": "alias add|remove city|official <id> <alias>",
+    "approve": "approve <suggestion id>",
+    "reject": "reject <suggestion id>",
+}
+
+
+def _split_entry(rest: str) -> tuple[str, str]:
+    """("12", "where: on TV") from "12 where: on TV"; the entry is what precedes the fields."""
+    words = rest.split()
+    for i, word in enumerate(words):
+        if word.endswith(":") and word[:-1].casefold() in FLAG_NAMES:
+            return " ".join(words[:i]), " ".join(words[i:])
+    return rest.strip(), ""
+
+
+async def run_text(moderation: Moderation, actor: Actor, name: str,
+                   argument: str) -> Answer | None:
+    """The answer to a moderation command, or None if `name` is not one."""
+    if name not in NAMES:
+        return None
+    try:
+        return await _run(moderation, actor, name, argument.strip())
+    except (Refusal, InvalidField) as exc:
+        refusal = exc if isinstance(exc, Refusal) else Refusal(exc.field, exc.reason)
+        if name in USAGE and refusal.field in ("kind", "fields"):
+            refusal = Refusal(refusal.field, f"{refusal.message}. Usage: `{USAGE[name]}`")
+        return replies.refused(refusal)
+
+
+async def _run(m: Moderation, actor: Actor, name: str, argument: str) -> Answer:
+    if name == "undo":
+        return (await m.undo(actor)).answer
+    if name == "review":
+        return (await m.review(actor, 25)).answer
+    if name in ("approve", "reject"):
+        number = argument.lstrip("#")
+        if not number.isdigit():
+            raise Refusal("suggestion", f"give its number: `{USAGE[name]}`")
+        return (await m.decide(actor, int(number), name == "approve")).answer
+    head, _, rest = argument.partition(" ")
+    if name == "history":
+        if not head:
+            return (await m.history(actor)).answer
+        return (await m.history(actor, kind_of(head), rest)).answer
+    if name == "alias":
+        kind_word, _, rest = rest.strip().partition(" ")
+        entry, _, alias = rest.strip().partition(" ")
+        return (await m.alias(actor, head, kind_of(kind_word or "?"), entry, alias)).answer
+    kind = kind_of(head or "?")
+    if name == "add":
+        return (await m.add(actor, kind, parse_flags(rest))).answer
+    entry, fields = _split_entry(rest)
+    if name == "edit":
+        return (await m.edit(actor, kind, entry, parse_flags(fields))).answer
+    if name == "restore":
+        return (await m.restore(actor, kind, entry)).answer
+    prepared = await m.prepare_remove(actor, kind, entry)  # remove
+    if prepared.ref is None or prepared.version is None:
+        return prepared.answer
+    return (await m.remove(actor, prepared.ref, prepared.version)).answer

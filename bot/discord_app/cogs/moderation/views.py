@@ -1,0 +1,171 @@
+"""Moderation's buttons and form: confirm a removal, review suggestions (persistent), and the
+statement form for long text."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.matching import EntryRef
+from bot.core.models import Answer
+from bot.core.moderation import Actor, Outcome
+from bot.core.moderation.replies import outcome_for_proposer
+from bot.core.store.moderation import SuggestionRow
+from bot.core.validation import LIMITS
+from bot.discord_app.checks import MODERATOR_NEEDED, interaction_moderator
+from bot.discord_app.render import render_embeds
+from bot.discord_app.views import OwnedView
+
+if TYPE_CHECKING:
+    from bot.discord_app.app import CityBot
+
+log = logging.getLogger(__name__)
+
+REVIEW_PAGE = 5  # one action row of two buttons per suggestion; Discord allows 5 rows
+
+
+def first_embed(answer: Answer) -> discord.Embed:
+    return render_embeds(answer)[0]
+
+
+async def interaction_actor(interaction: discord.Interaction) -> Actor:
+    owner, moderator = await interaction_moderator(interaction)
+    return Actor(interaction.user.id, interaction.guild_id, owner=owner, moderator=moderator)
+
+
+class ConfirmRemove(OwnedView):
+    """Remove only after the moderator who asked presses Remove; the version guards edits."""
+
+    def __init__(self, owner_id: int, ref: EntryRef, version: int,
+                 remove: Callable[[EntryRef, int], Awaitable[Outcome]]) -> None:
+        super().__init__(owner_id, timeout=120.0)
+        self.ref = ref
+        self.version = version
+        self._remove = remove
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        outcome = await self._remove(self.ref, self.version)
+        self.stop()
+        await interaction.response.edit_message(embed=first_embed(outcome.answer), view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            embed=discord.Embed(title="Nothing was removed", colour=discord.Colour.light_grey()),
+            view=None)
+
+
+class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"citybot:review:(?P<verdict>approve|reject):(?P<id>\d+)"):
+    """Approve or Reject one suggestion. The custom_id carries all it needs, so the buttons
+    keep working after a restart (registered with `bot.add_dynamic_items`)."""
+
+    def __init__(self, suggestion_id: int, approve: bool) -> None:
+        verdict = "approve" if approve else "reject"
+        super().__init__(discord.ui.Button(
+            label=f"{'Approve' if approve else 'Reject'} #{suggestion_id}",
+            style=discord.ButtonStyle.success if approve else discord.ButtonStyle.danger,
+            custom_id=f"citybot:review:{verdict}:{suggestion_id}",
+        ))
+        self.suggestion_id = suggestion_id
+        self.approve = approve
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> ReviewButton:
+        return cls(int(match["id"]), match["verdict"] == "approve")
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        owner, moderator = await interaction_moderator(interaction)
+        if owner or moderator:
+            return True
+        await interaction.response.send_message(MODERATOR_NEEDED, ephemeral=True)
+        return False
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: CityBot = interaction.client  # type: ignore[assignment]
+        moderation = bot.core.moderation
+        actor = await interaction_actor(interaction)
+        outcome = await moderation.decide(actor, self.suggestion_id, self.approve)
+        queue = await moderation.review(actor, REVIEW_PAGE)
+        await interaction.response.edit_message(embed=first_embed(queue.answer),
+                                                view=review_view(queue.suggestions))
+        await interaction.followup.send(embed=first_embed(outcome.answer), ephemeral=True)
+        if outcome.changed and outcome.suggestion is not None:
+            await tell_proposer(bot, outcome.suggestion)
+
+
+def review_view(suggestions: Sequence[SuggestionRow]) -> discord.ui.View | None:
+    if not suggestions:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, suggestion in enumerate(suggestions[:REVIEW_PAGE]):
+        for approve in (True, False):
+            button = ReviewButton(suggestion.id, approve)
+            button.row = row
+            view.add_item(button)
+    return view
+
+
+async def tell_proposer(bot: CityBot, suggestion: SuggestionRow) -> None:
+    """A reply to the proposer's message (no ping); quietly nothing if it is gone."""
+    if suggestion.channel_id is None or suggestion.message_id is None:
+        return
+    channel = bot.get_channel(suggestion.channel_id)
+    try:
+        if channel is None:
+            channel = await bot.fetch_channel(suggestion.channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        message = channel.get_partial_message(suggestion.message_id)  # type: ignore[union-attr]
+        await message.reply(outcome_for_proposer(suggestion), mention_author=False,
+                            allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException:
+        log.info("could not tell the proposer of suggestion #%d", suggestion.id)
+
+
+class StatementForm(discord.ui.Modal, title="Add a statement"):
+    """The long fields of a statement; speaker, city and kind come from the slash options."""
+
+    text: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+        label="What was said", style=discord.TextStyle.paragraph, max_length=LIMITS["text"])
+    where: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+        label="Where it was said", required=False, max_length=LIMITS["where"])
+    when: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+        label="When, in words", required=False, max_length=LIMITS["when"])
+    date: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+        label="Date (YYYY-MM-DD)", required=False, max_length=10)
+    url: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+        label="Source link (http or https)", required=False, max_length=LIMITS["url"])
+
+    def __init__(self, fields: Mapping[str, str | None],
+                 submit: Callable[[dict[str, str | None]], Awaitable[Outcome]]) -> None:
+        super().__init__(timeout=900.0)
+        self.fields = dict(fields)
+        self._submit = submit
+        for name in ("where", "when", "date", "url"):
+            value = self.fields.get(name)
+            if value:
+                getattr(self, name).default = value[: getattr(self, name).max_length]
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        for name in ("text", "where", "when", "date", "url"):
+            value = str(getattr(self, name).value or "").strip()
+            self.fields[name] = value or None
+        outcome = await self._submit(self.fields)
+        await interaction.response.send_message(embed=first_embed(outcome.answer),
+                                                ephemeral=outcome.answer.private)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception,
+                       /) -> None:
+        log.error("statement form failed", exc_info=error)
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.response.send_message(
+                "Something went wrong on our side; nothing was saved.", ephemeral=True)
