@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 import aiosqlite
@@ -78,14 +76,6 @@ async def _ids(db: aiosqlite.Connection, sql: str, params: Sequence[object]) -> 
 
 
 class DigestStore(StoreBase):
-    @asynccontextmanager
-    async def _digest_transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One digest write at a time on this connection: the loop and `digest now` may run
-        together, and SQLite cannot nest BEGIN on one connection."""
-        lock = self.__dict__.setdefault("_digest_lock", asyncio.Lock())
-        async with lock, self.transaction() as db:
-            yield db
-
     # ---- settings ---------------------------------------------------------------------------
 
     async def digest_settings(self, guild_id: int) -> DigestSettings | None:
@@ -104,7 +94,7 @@ class DigestStore(StoreBase):
         unknown = set(changes) - _SETTABLE
         if unknown:
             raise ValueError(f"not a digest setting: {sorted(unknown)}")
-        async with self._digest_transaction() as db:
+        async with self.transaction() as db:
             await db.execute("INSERT INTO digest_settings (guild_id, armed_at) VALUES (?, ?)"
                              " ON CONFLICT (guild_id) DO NOTHING", (guild_id, _instant(now)))
             if changes:
@@ -130,7 +120,7 @@ class DigestStore(StoreBase):
         also moves last_posted_date forward, so the schedule skips that day. None: not claimed.
         """
         local = day.isoformat()
-        async with self._digest_transaction() as db:
+        async with self.transaction() as db:
             if trigger == "schedule":
                 cursor = await db.execute(
                     "UPDATE digest_settings SET last_posted_date = ? WHERE guild_id = ?"
@@ -185,7 +175,7 @@ class DigestStore(StoreBase):
     ) -> None:
         """Record how sending went. A failure keeps the date claimed (a send that timed out
         may still have arrived) but gives the statement and the new entries back."""
-        async with self._digest_transaction() as db:
+        async with self.transaction() as db:
             if error is None:
                 await db.execute(
                     "UPDATE digest_posts SET status = 'sent', channel_id = ?, message_id = ?,"

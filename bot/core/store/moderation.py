@@ -8,11 +8,9 @@ is lost.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,17 +108,6 @@ def _suggestion(row: sqlite3.Row) -> SuggestionRow:
 
 
 class ModerationWrites(StoreBase):
-    # ---- transactions ----------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One moderation transaction at a time on this connection (coroutines interleave)."""
-        lock = getattr(self, "_moderation_lock", None)
-        if lock is None:
-            lock = self._moderation_lock = asyncio.Lock()
-        async with lock, self.transaction() as db:
-            yield db
-
     # ---- snapshots -------------------------------------------------------------------------
 
     async def entry(self, kind: str, entry_id: int) -> dict[str, Any] | None:
@@ -188,7 +175,7 @@ class ModerationWrites(StoreBase):
         *, key_hint: str,
     ) -> dict[str, Any]:
         """Add an entry and its audit row; returns its snapshot."""
-        async with self._write() as db:
+        async with self.transaction() as db:
             entry_id = await self._insert(db, kind, guild_id, values, key_hint)
             after = await self._snapshot(db, kind, entry_id)
             await self._audit(db, guild_id, actor_id, "add", kind, entry_id, None, after)
@@ -200,7 +187,7 @@ class ModerationWrites(StoreBase):
         actor_id: int, *, action: str = "edit", undo_of: int | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Change columns (and `facts`/`aliases` lists) if the entry is still at that version."""
-        async with self._write() as db:
+        async with self.transaction() as db:
             before = await self._current(db, kind, entry_id, expected_version)
             columns = {c: v for c, v in changes.items() if c in COLUMNS[kind]}
             sets = "".join(f"{column} = ?, " for column in columns)
@@ -231,7 +218,7 @@ class ModerationWrites(StoreBase):
         *, action: str | None = None, undo_of: int | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Soft-remove (or restore) an entry at `expected_version`."""
-        async with self._write() as db:
+        async with self.transaction() as db:
             before = await self._snapshot(db, kind, entry_id)
             if before is None:
                 raise EntryMissing(entry_id)
@@ -368,7 +355,7 @@ class ModerationWrites(StoreBase):
     async def set_mod_role(self, guild_id: int, role_id: int, actor_id: int,
                            present: bool) -> bool:
         """Add or remove a moderator role; False if it already was (or wasn't) one."""
-        async with self._write() as db:
+        async with self.transaction() as db:
             if present:
                 cursor = await db.execute(
                     "INSERT OR IGNORE INTO mod_roles (guild_id, role_id, added_by)"
@@ -389,7 +376,7 @@ class ModerationWrites(StoreBase):
 
     async def add_suggestion(self, guild_id: int, author_id: int, payload: Mapping[str, Any],
                              channel_id: int | None, message_id: int | None) -> SuggestionRow:
-        async with self._write() as db:
+        async with self.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO suggestions (guild_id, author_id, channel_id, message_id, payload)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -403,7 +390,7 @@ class ModerationWrites(StoreBase):
     async def set_suggestion_message(self, suggestion_id: int, channel_id: int,
                                      message_id: int) -> None:
         """Where the proposer is told the outcome (known only once the reply is sent)."""
-        async with self._write() as db:
+        async with self.transaction() as db:
             await db.execute("UPDATE suggestions SET channel_id = ?, message_id = ? WHERE id = ?",
                              (channel_id, message_id, suggestion_id))
 
@@ -426,7 +413,7 @@ class ModerationWrites(StoreBase):
     ) -> tuple[SuggestionRow, dict[str, Any] | None]:
         """Approve (with the statement's columns) or reject (None) a pending suggestion."""
         status = "approved" if statement is not None else "rejected"
-        async with self._write() as db:
+        async with self.transaction() as db:
             async with db.execute("SELECT * FROM suggestions WHERE id = ?",
                                   (suggestion_id,)) as cursor:
                 row = await cursor.fetchone()
@@ -468,7 +455,7 @@ class ModerationWrites(StoreBase):
         ("city:seattle" -> id) and grows as rows are inserted.
         """
         changed: list[tuple[str, int]] = []
-        async with self._write() as db:
+        async with self.transaction() as db:
             ids: dict[str, int] = {}
             for step in steps:
                 if step.existing_id is not None:
