@@ -1,0 +1,507 @@
+"""Benchmark: the project's matcher against the naive full scan, from 1k to 1M entries.
+
+    python bench/bench_matching.py                      # seed, 1k, 10k, 100k
+    python bench/bench_matching.py --sizes 1000 --commands
+    python bench/bench_matching.py --million --write    # adds 1M; writes bench/RESULTS.md
+
+Each size is a real SQLite file written through the project's store (`Store.insert_dataset`
+of a synthetic dataset from `bench/corpus.py`, after the bundled article), cached in
+--cache-dir. Each size is measured in a fresh subprocess, so start-up time and peak RSS are
+that size's alone: open the store + `Lookup.start` (which is `Catalog.load`), then every
+labelled query through `Lookup.hits` (ours) and `process.extractOne` over every normalised
+string (naive; WRatio, and partial_ratio for fragments, which is the naive way's best scorer
+there), autocomplete through `Lookup.complete`, and in-place updates through the catalog.
+--commands also measures whole commands through the core (`Lookup.run`) per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import rapidfuzz  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from bench.corpus import SEED, Query, build_corpus  # noqa: E402
+from bot.core.catalog import Catalog  # noqa: E402
+from bot.core.dataset import parse_dataset  # noqa: E402
+from bot.core.matching import EntryRef  # noqa: E402
+from bot.core.models import Official, Statement  # noqa: E402
+from bot.core.seed import ensure_seeded  # noqa: E402
+from bot.core.service import Lookup  # noqa: E402
+from bot.core.store import Store  # noqa: E402
+from bot.core.text import normalize, normalize_query  # noqa: E402
+
+NAME_CATEGORIES = ("name-typo", "name-partial", "alias")
+FRAGMENT_CATEGORIES = ("fragment", "fragment-typo")
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "median": float("nan"), "p99": float("nan"), "mean": float("nan")}
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"n": len(values), "median": statistics.median(ordered) * 1e3, "p99": p99 * 1e3,
+            "mean": statistics.fmean(ordered) * 1e3, "max": ordered[-1] * 1e3}
+
+
+def _paths(cache: Path, size: int) -> tuple[Path, Path]:
+    name = "seed" if size == 0 else str(size)
+    return cache / f"bench-{name}-{SEED}.db", cache / f"bench-{name}-{SEED}.queries.json"
+
+
+# ---- building a size ----------------------------------------------------------------------
+
+
+async def build(size: int, cache: Path, queries: int) -> None:
+    db_path, query_path = _paths(cache, size)
+    if db_path.exists() and query_path.exists():
+        return
+    for stale in (db_path, query_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        stale.unlink(missing_ok=True)
+    started = time.perf_counter()
+    store = await Store.open(db_path)
+    try:
+        await ensure_seeded(store)
+        query_list: list[Query] = []
+        if size:
+            corpus = build_corpus(size, queries=queries)
+            await store.insert_dataset(parse_dataset(corpus.raw))
+            query_list = corpus.queries
+        else:
+            query_list = await _seed_queries(store)
+    finally:
+        await store.close()
+    query_path.write_text(json.dumps([{**asdict(q), "answers": sorted(q.answers)}
+                                      for q in query_list]))
+    print(f"  built {db_path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+async def _seed_queries(store: Store) -> list[Query]:
+    """At seed size, the queries of tests/core/test_matching_table.py that must be found."""
+    sys.path.insert(0, str(ROOT / "tests" / "core"))
+    from test_matching_table import FOUND  # type: ignore[import-not-found]
+
+    cities = {c.name: c.key for c in await store.cities((0,))}
+    officials = {o.name: o.key for o in await store.officials((0,))}
+    said: dict[str, set[str]] = {}
+    for s in await store.statements((0,)):
+        said.setdefault(s.speaker, set()).add(s.key)
+    out = []
+    for kind, text, label in FOUND:
+        answers = {"city": {cities.get(label)}, "official": {officials.get(label)}}.get(
+            kind, said.get(label, set()))
+        category = "fragment" if kind == "statement" else "name-typo"
+        out.append(Query(category, kind, text, frozenset(a for a in answers if a)))
+    return out
+
+
+# ---- measuring a size (in its own process) ------------------------------------------------
+
+
+def _keys_of(db_path: Path, refs: list[EntryRef | None]) -> list[str | None]:
+    table = {"city": "cities", "official": "officials", "statement": "statements"}
+    con = sqlite3.connect(db_path)
+    keys: list[str | None] = []
+    for ref in refs:
+        if ref is None:
+            keys.append(None)
+            continue
+        row = con.execute(f"SELECT key FROM {table[ref.kind]} WHERE id = ?", (ref.id,)).fetchone()
+        keys.append(row[0] if row else None)
+    con.close()
+    return keys
+
+
+def _naive_choices(db_path: Path) -> dict[str, tuple[list[str], list[EntryRef]]]:
+    """Every normalised name, alias and statement text, as a full scan would see them."""
+    con = sqlite3.connect(db_path)
+    out: dict[str, tuple[list[str], list[EntryRef]]] = {}
+    for kind, table, column in (("city", "cities", "city_id"),
+                                ("official", "officials", "official_id")):
+        rows = con.execute(f"SELECT id, name FROM {table} WHERE deleted_at IS NULL").fetchall()
+        rows += con.execute(f"SELECT {column}, alias FROM aliases WHERE {column} IS NOT NULL"
+                            ).fetchall()
+        out[kind] = ([normalize(text) for _, text in rows],
+                     [EntryRef(kind, i) for i, _ in rows])  # type: ignore[arg-type]
+    rows = con.execute("SELECT id, text FROM statements WHERE deleted_at IS NULL").fetchall()
+    out["statement"] = ([normalize(t) for _, t in rows],
+                        [EntryRef("statement", i) for i, _ in rows])
+    con.close()
+    return out
+
+
+def _prefixes(text: str) -> list[str]:
+    """What autocomplete sees while someone types `text`."""
+    cuts = sorted({min(len(text), n) for n in (2, 4, 7, 11)} | {len(text)})
+    return [text[:n] for n in cuts]
+
+
+async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> dict[str, Any]:
+    db_path, query_path = _paths(cache, size)
+    queries = [Query(q["category"], q["kind"], q["text"], frozenset(q["answers"]))
+               for q in json.loads(query_path.read_text())]
+    gc.collect()
+    result: dict[str, Any] = {"size": size}
+
+    started = time.perf_counter()
+    store = await Store.open(db_path)
+    lookup = await Lookup.start(store)
+    result["startup_s"] = time.perf_counter() - started
+    result["rss_ready_mb"] = _status_kb("VmRSS") / 1024
+    indexes = lookup.catalog.indexes
+    result["entries"] = {kind: len(index) for kind, index in indexes.items()}
+
+    # -- ours: every labelled query, timed one by one --------------------------------------
+    for q in queries[:20]:
+        lookup.hits(q.kind, q.text, None)  # type: ignore[arg-type]
+    ours_times: dict[str, list[float]] = {}
+    ours_top: list[EntryRef | None] = []
+    clock = time.perf_counter
+    for q in queries:
+        t0 = clock()
+        hits = lookup.hits(q.kind, q.text, None)  # type: ignore[arg-type]
+        ours_times.setdefault(q.category, []).append(clock() - t0)
+        ours_top.append(hits[0].ref if hits else None)
+
+    # -- autocomplete: prefixes of every query as it is typed ------------------------------
+    complete_times: list[float] = []
+    empty_times: list[float] = []
+    for q in queries:
+        kind = None if q.kind == "statement" else q.kind
+        for prefix in _prefixes(q.text):
+            t0 = clock()
+            lookup.complete(kind, prefix, None)  # type: ignore[arg-type]
+            complete_times.append(clock() - t0)
+    for kind in ("city", "official", None):
+        for _ in range(5):
+            t0 = clock()
+            lookup.complete(kind, "", None)  # type: ignore[arg-type]
+            empty_times.append(clock() - t0)
+    t0 = clock()
+    answered = 0
+    while clock() - t0 < 2.0:
+        for q in queries[answered % len(queries) :][:50] or queries[:50]:
+            lookup.complete(None if q.kind == "statement" else q.kind,  # type: ignore[arg-type]
+                            q.text[: 3 + answered % 9], None)
+            answered += 1
+    result["complete_per_s"] = answered / (clock() - t0)
+    result["complete"] = _ms(complete_times)
+    result["complete_empty"] = _ms(empty_times)
+
+    # -- in-place updates through the catalog ----------------------------------------------
+    result["updates"] = _measure_updates(lookup.catalog, queries)
+    result["rss_peak_mb"] = _status_kb("VmHWM") / 1024  # before the naive scan's own copies
+
+    # -- commands through the core ---------------------------------------------------------
+    if commands:
+        result["commands"] = await _measure_commands(lookup, queries)
+
+    # -- accuracy and the naive full scan --------------------------------------------------
+    ours_keys = _keys_of(db_path, ours_top)
+    ours_right = [key in q.answers for key, q in zip(ours_keys, queries, strict=True)]
+    naive = _naive_choices(db_path)
+    await store.close()
+    counts: dict[str, int] = {}
+    naive_rows: list[dict[str, Any]] = []
+    for i, q in enumerate(queries):
+        counts[q.category] = counts.get(q.category, 0) + 1
+        if naive_limit and counts[q.category] > naive_limit:
+            continue
+        texts, refs = naive[q.kind]
+        norm = normalize_query(q.text)
+        row: dict[str, Any] = {"i": i}
+        scorers = [("wratio", fuzz.WRatio)]
+        if q.kind == "statement":
+            scorers.append(("partial", fuzz.partial_ratio))
+        for name, scorer in scorers:
+            t0 = clock()
+            best = process.extractOne(norm, texts, scorer=scorer, processor=None)
+            row[f"{name}_s"] = clock() - t0
+            row[f"{name}_ref"] = refs[best[2]] if best else None
+        naive_rows.append(row)
+    for name in ("wratio", "partial"):
+        with_ref = [r for r in naive_rows if f"{name}_ref" in r]
+        keys = _keys_of(db_path, [r[f"{name}_ref"] for r in with_ref])
+        for r, key in zip(with_ref, keys, strict=True):
+            r[f"{name}_right"] = key in queries[r["i"]].answers
+
+    groups = {"names": NAME_CATEGORIES, "fragments": FRAGMENT_CATEGORIES}
+    groups.update({c: (c,) for c in (*NAME_CATEGORIES, *FRAGMENT_CATEGORIES)})
+    rows = {}
+    for group, categories in groups.items():
+        idx = [i for i, q in enumerate(queries) if q.category in categories]
+        if not idx:
+            continue
+        naive_idx = {r["i"] for r in naive_rows if queries[r["i"]].category in categories}
+        entry: dict[str, Any] = {
+            "ours": _ms([t for c in categories for t in ours_times.get(c, [])]),
+            "ours_acc": sum(ours_right[i] for i in idx) / len(idx),
+            "ours_acc_on_naive_subset": (sum(ours_right[i] for i in naive_idx) / len(naive_idx)
+                                         if naive_idx else float("nan")),
+        }
+        for name in ("wratio", "partial"):
+            sub = [r for r in naive_rows if r["i"] in naive_idx and f"{name}_s" in r]
+            if sub:
+                entry[name] = _ms([r[f"{name}_s"] for r in sub])
+                entry[f"{name}_acc"] = sum(r[f"{name}_right"] for r in sub) / len(sub)
+        rows[group] = entry
+    result["rows"] = rows
+    result["misses"] = [
+        (q.category, q.text, key) for q, key, right in zip(queries, ours_keys, ours_right,
+                                                           strict=True) if not right
+    ][:40]
+    return result
+
+
+def _measure_updates(catalog: Catalog, queries: list[Query]) -> dict[str, Any]:
+    """Add, edit and remove entries in place; each must show in the very next search."""
+    index = catalog.indexes["statement"]
+    names = catalog.indexes["official"]
+    texts = [q.text for q in queries if q.kind == "statement"] or ["some words said"]
+    base = 10_000_000
+    add, edit, remove, add_name = [], [], [], []
+    wrong = 0
+    clock = time.perf_counter
+    for i in range(300):
+        words = f"benchmark marker {i} qualmfrobnitz {texts[i % len(texts)]}"
+        st = _statement(base + i, words)
+        t0 = clock()
+        catalog.put_statement(st)
+        add.append(clock() - t0)
+        t0 = clock()
+        catalog.put_statement(_statement(base + i, f"edited zorblax {i} {words}"))
+        edit.append(clock() - t0)
+        t0 = clock()
+        catalog.put_official(_official(base + i, f"Quentin Zorbalax{i}"))
+        add_name.append(clock() - t0)
+        if i % 50 == 0:
+            found = index.search(f"edited zorblax {i} benchmark", limit=3)
+            wrong += not found or found[0].ref != st.ref
+            gone = names.search(f"Quentin Zorbalax{i}", limit=1)
+            wrong += not gone or gone[0].ref != EntryRef("official", base + i)
+    for i in range(300):
+        t0 = clock()
+        catalog.remove(EntryRef("statement", base + i))
+        remove.append(clock() - t0)
+        catalog.remove(EntryRef("official", base + i))
+        if i % 50 == 0:
+            wrong += any(h.ref.id >= base for h in index.search(f"edited zorblax {i}"))
+    compact_s = None
+    if hasattr(index, "compact"):
+        t0 = clock()
+        index.compact()
+        compact_s = clock() - t0
+    return {"add": _ms(add), "edit": _ms(edit), "remove": _ms(remove),
+            "add_name": _ms(add_name), "wrong": wrong, "compact_s": compact_s}
+
+
+def _statement(id_: int, text: str) -> Statement:
+    return Statement(id=id_, guild_id=0, key=f"bench-{id_}", official_id=1, speaker="Bench",
+                     city_id=None, city_name=None, kind="quote", text=text, said_where="",
+                     said_when="", said_on=None, source_id=None, source_url=None, version=1,
+                     created_at="2016-11-17T00:00:00Z")
+
+
+def _official(id_: int, name: str) -> Official:
+    return Official(id=id_, guild_id=0, key=f"bench-{id_}", name=name, role="", city_id=None,
+                    city_name=None, aliases=(), source_id=None, version=1)
+
+
+async def _measure_commands(lookup: Lookup, queries: list[Query]) -> dict[str, float]:
+    names = [q for q in queries if q.kind != "statement"]
+    fragments = [q for q in queries if q.kind == "statement"]
+    plans = {
+        "city/official": [(q.kind, q.text) for q in names],
+        "quote (fragment)": [("quote", q.text) for q in fragments],
+        "quote (speaker)": [("quote", q.text) for q in names if q.kind == "official"],
+        "search": [("search", q.text) for q in queries],
+    }
+    out: dict[str, float] = {}
+    clock = time.perf_counter
+    for label, plan in plans.items():
+        done = 0
+        t0 = clock()
+        while clock() - t0 < 3.0:
+            name, text = plan[done % len(plan)]
+            await lookup.run(name, text, None)
+            done += 1
+        out[label] = done / (clock() - t0)
+    done = 0
+    t0 = clock()
+    while clock() - t0 < 2.0:
+        q = queries[done % len(queries)]
+        lookup.complete(None if q.kind == "statement" else q.kind,  # type: ignore[arg-type]
+                        q.text, None)
+        done += 1
+    out["complete"] = done / (clock() - t0)
+    return out
+
+
+# ---- the parent: one subprocess per size, then the table ----------------------------------
+
+
+def machine() -> str:
+    model = ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        model = next((line.split(":", 1)[1].strip() for line in out.splitlines()
+                      if line.startswith("Model name")), "")
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores (nproc), {model or platform.processor()}, "
+            f"Python {platform.python_version()}, rapidfuzz {rapidfuzz.__version__}, "
+            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+
+
+def _f(value: float | None, digits: int = 2) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    lines = [f"Machine: {machine()}", ""]
+    lines += [
+        "Lookups (ms; ours = `Lookup.hits`, naive = `process.extractOne` over every normalised "
+        "string; accuracy = top-1 right; naive/ours = ratio of medians):",
+        "",
+        "| size | queries | ours median | ours p99 | ours acc | naive WRatio median | p99 "
+        "| acc | naive partial_ratio median | acc | ours acc, same queries | naive/ours |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        for group in ("names", "name-typo", "name-partial", "alias", "fragments", "fragment",
+                      "fragment-typo"):
+            row = r["rows"].get(group)
+            if not row:
+                continue
+            naive = row.get("partial") if group.startswith("fragment") else row.get("wratio")
+            ratio = naive["median"] / row["ours"]["median"] if naive else None
+            lines.append(
+                f"| {_size(r)} | {group} ({row['ours']['n']}) | {_f(row['ours']['median'])} | "
+                f"{_f(row['ours']['p99'])} | {_pct(row['ours_acc'])} | "
+                f"{_f(row.get('wratio', {}).get('median'), 1)} | "
+                f"{_f(row.get('wratio', {}).get('p99'), 1)} | {_pct(row.get('wratio_acc'))} | "
+                f"{_f(row.get('partial', {}).get('median'), 1)} | {_pct(row.get('partial_acc'))} "
+                f"| {_pct(row['ours_acc_on_naive_subset'])} | {_f(ratio, 0)}× |"
+            )
+    lines += [
+        "",
+        "Autocomplete, updates, start-up, memory (ms unless stated):",
+        "",
+        "| size | entries (city/official/statement) | autocomplete median | p99 | answers/s "
+        "| empty-box median | add | edit | remove (p99) | compaction | start-up s | "
+        "RSS ready MB | peak RSS MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
+    ]
+    for r in results:
+        e, u = r["entries"], r["updates"]
+        lines.append(
+            f"| {_size(r)} | {e['city']:,}/{e['official']:,}/{e['statement']:,} | "
+            f"{_f(r['complete']['median'])} | {_f(r['complete']['p99'])} | "
+            f"{r['complete_per_s']:,.0f} | {_f(r['complete_empty']['median'])} | "
+            f"{_f(u['add']['median'], 3)} ({_f(u['add']['p99'], 2)}) | "
+            f"{_f(u['edit']['median'], 3)} ({_f(u['edit']['p99'], 2)}) | "
+            f"{_f(u['remove']['median'], 3)} ({_f(u['remove']['p99'], 2)}) | "
+            f"{_f(u['compact_s'] and u['compact_s'] * 1e3, 0)} | {_f(r['startup_s'])} | "
+            f"{r['rss_ready_mb']:,.0f} | {r['rss_peak_mb']:,.0f} |"
+        )
+    if any("commands" in r for r in results):
+        lines += ["", "Whole commands through the core (`Lookup.run`, one core), per second:", ""]
+        keys = next(r["commands"] for r in results if "commands" in r).keys()
+        lines.append("| size | " + " | ".join(keys) + " |")
+        lines.append("| --- |" + " ---: |" * len(keys))
+        for r in results:
+            if "commands" in r:
+                lines.append(f"| {_size(r)} | "
+                             + " | ".join(f"{r['commands'][k]:,.0f}" for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def _size(r: dict[str, Any]) -> str:
+    return "seed" if r["size"] == 0 else f"{r['size']:,}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{value * 100:.1f}%"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="seed,1000,10000,100000",
+                        help="comma-separated statement counts; 'seed' is the bundled article")
+    parser.add_argument("--million", action="store_true", help="add 1,000,000 statements")
+    parser.add_argument("--commands", action="store_true", help="measure whole commands too")
+    parser.add_argument("--queries", type=int, default=600, help="labelled queries per size")
+    parser.add_argument("--naive-limit", type=int, default=40,
+                        help="naive scans per query category above 10k (0: all)")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/citybot-bench"))
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
+    parser.add_argument("--child", choices=("build", "measure"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sizes = [0 if s.strip() == "seed" else int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.million and 1_000_000 not in sizes:
+        sizes.append(1_000_000)
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+
+    if args.child:
+        size = sizes[0]
+        if args.child == "build":
+            asyncio.run(build(size, args.cache_dir, args.queries))
+        else:
+            limit = 0 if size <= 10_000 else (8 if size >= 1_000_000 else args.naive_limit)
+            print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands)),
+                             default=str))
+        return
+
+    results = []
+    for size in sizes:
+        common = [sys.executable, __file__, "--sizes", str(size), "--queries", str(args.queries),
+                  "--cache-dir", str(args.cache_dir), "--naive-limit", str(args.naive_limit)]
+        print(f"size {size or 'seed'}: building", file=sys.stderr)
+        subprocess.run([*common, "--child", "build"], check=True)
+        print(f"size {size or 'seed'}: measuring", file=sys.stderr)
+        out = subprocess.run([*common, "--child", "measure",
+                              *(["--commands"] if args.commands else [])],
+                             check=True, capture_output=True, text=True).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]["misses"][:10]), file=sys.stderr)
+    table = report(results)
+    print(table)
+    if args.write:
+        (ROOT / "bench" / "RESULTS.md").write_text(
+            "# Matching benchmark\n\nPrinted by `python bench/bench_matching.py "
+            + " ".join(sys.argv[1:]) + "`.\n\n" + table + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
