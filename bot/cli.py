@@ -1,4 +1,4 @@
-"""The `citybot` command: run | console | ask | digest | export | import."""
+"""The `citybot` command: run | console | ask | digest | export | import | backup."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         transfer = sub.add_parser(name, help=f"{verb} (JSON, the format of data/article.json)")
         transfer.add_argument("file", type=Path, metavar="FILE")
         transfer.add_argument("--guild", type=int, help="a server's entries (default: global)")
+    backup = sub.add_parser("backup", help="copy the database to FILE, safely while the bot runs")
+    backup.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 
@@ -69,6 +71,50 @@ async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         await core.close()
+
+
+def _backup(source: Path, target: Path) -> int:
+    """`citybot backup FILE`: SQLite's online backup of the database, which may be in use by a
+    running bot. The database is opened as it is (no migration, nothing written to it) and the
+    copy must pass `PRAGMA integrity_check`."""
+    import contextlib
+    import sqlite3
+
+    if not source.is_file():
+        print(f"citybot: no database at {source} (see DATABASE_PATH or --database)",
+              file=sys.stderr)
+        return 1
+    if target.exists() and target.resolve() == source.resolve():
+        print("citybot: FILE is the database itself: name another file", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_online_backup(source.resolve().as_uri() + "?mode=rw", source, target))
+        with contextlib.closing(sqlite3.connect(target)) as copy:
+            verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            version = copy.execute("PRAGMA user_version").fetchone()[0]
+    except (OSError, sqlite3.Error) as exc:
+        target.with_name(target.name + ".partial").unlink(missing_ok=True)
+        print(f"citybot: could not back up {source}: {exc}", file=sys.stderr)
+        return 1
+    if verdict != "ok":
+        print(f"citybot: the copy in {target} fails its integrity check: {verdict}",
+              file=sys.stderr)
+        return 1
+    print(f"backed up {source} to {target} (schema version {version}, integrity ok)")
+    return 0
+
+
+async def _online_backup(uri: str, source: Path, target: Path) -> None:
+    import aiosqlite
+
+    from bot.core.store import Store
+
+    db = await aiosqlite.connect(uri, uri=True, isolation_level=None)  # mode=rw: never creates
+    try:
+        await db.execute("PRAGMA busy_timeout = 5000")
+        await Store(db, source).backup(target)
+    finally:
+        await db.close()
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -128,4 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_transfer(settings, args))
     if args.command == "digest":
         return asyncio.run(_digest_preview(settings, args.guild))
+    if args.command == "backup":
+        return _backup(settings.database_path, args.file)
     return asyncio.run(_console(settings, args))

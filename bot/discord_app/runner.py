@@ -34,5 +34,16 @@ async def run_bot(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Enable the Message Content intent for the bot in the Discord developer portal")
         return 2
+    except discord.ConnectionClosed as exc:  # a close code discord.py does not reconnect after
+        if exc.code == 4004:  # "Authentication failed": the gateway refused the token
+            log.error("Discord refused the token: check DISCORD_TOKEN in .env")
+            return 2
+        log.error("Discord closed the gateway connection with code %s; stopping", exc.code)
+        return 1
+    except Exception:
+        # Logged, not left to Python's default hook, so the traceback passes through the
+        # logging filter that scrubs the token (an error message may quote it).
+        log.exception("the bot stopped on an unexpected error")
+        return 1
     log.info("stopped")
     return 0

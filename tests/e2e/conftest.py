@@ -17,7 +17,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -77,9 +77,16 @@ class BotProcess:
     """The bot as a subprocess; its stdout and stderr go to ``log_path`` (appended to across
     restarts, so offsets into it stay valid)."""
 
-    def __init__(self, server: FakeDiscord, workdir: Path) -> None:
+    def __init__(
+        self, server: FakeDiscord, workdir: Path, env: dict[str, str] | None = None,
+        entry: Sequence[str] = ("-m", "bot"),
+    ) -> None:
         self.server = server
         self.workdir = workdir
+        self.extra_env = dict(env or {})  # settings that differ from the defaults below
+        # What python runs, before citybot's own arguments: `-m bot`, or a script that wraps
+        # bot.cli.main (e.g. tests/e2e/clock_harness.py).
+        self.entry = tuple(entry)
         self.database = workdir / "citybot.db"
         self.env_file = workdir / "empty.env"
         self.env_file.write_text("")
@@ -99,6 +106,7 @@ class BotProcess:
             PYTHONPATH=str(REPO_ROOT),
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     @property
@@ -113,7 +121,7 @@ class BotProcess:
         self.server.registered_commands.clear()  # so a restart must sync again
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "--env-file", str(self.env_file), "run",
+                sys.executable, *self.entry, "--env-file", str(self.env_file), "run",
                 cwd=self.workdir, env=self.environment(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             )
@@ -192,9 +200,16 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot_process(
-    fake_discord: FakeDiscord, tmp_path_factory: pytest.TempPathFactory
+    fake_discord: FakeDiscord,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[BotProcess]:
-    bot = BotProcess(fake_discord, tmp_path_factory.mktemp("citybot"))
+    """A test module may set ``BOT_ENV = {"SETTING": "value"}`` to start its bot differently
+    (e.g. with the default lookup cooldown instead of none), and ``BOT_ENTRY`` to run another
+    entry point than ``("-m", "bot")`` (e.g. the path of ``tests/e2e/clock_harness.py``)."""
+    env = getattr(request.module, "BOT_ENV", None)
+    entry = getattr(request.module, "BOT_ENTRY", ("-m", "bot"))
+    bot = BotProcess(fake_discord, tmp_path_factory.mktemp("citybot"), env, entry)
     await add_pager_entries(bot.database)
     await bot.start()
     yield bot

@@ -131,14 +131,16 @@ class StoreBase:
         return digest.hexdigest()
 
     async def backup(self, target: Path) -> None:
-        """Copy the live database to `target` with SQLite's online backup API (safe while the
-        bot runs: it copies pages in steps and restarts a step if a writer changed them)."""
+        """Copy the live database to `target` with SQLite's online backup API, safe while the
+        bot runs. One step (pages=-1): in WAL mode that copies one consistent snapshot and
+        never blocks writers. Copying in several steps would restart from the first page each
+        time another connection writes in between, and never finish under steady writes."""
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         destination = sqlite3.connect(partial, check_same_thread=False)
         try:
-            await self._db.backup(destination, pages=256, sleep=0.01)
+            await self._db.backup(destination, pages=-1)
         finally:
             destination.close()
         partial.replace(target)  # a reader never sees a half-written backup

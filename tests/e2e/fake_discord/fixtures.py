@@ -17,14 +17,19 @@ GENERAL_CHANNEL_ID = 1_100_000_000_000_000_200
 MOD_CHANNEL_ID = 1_100_000_000_000_000_201
 MODERATOR_ROLE_ID = 1_100_000_000_000_000_300
 BOT_ROLE_ID = 1_100_000_000_000_000_301
+ADMIN_ROLE_ID = 1_100_000_000_000_000_302  # Manage Server, and not Manage Messages
 OWNER_ID = 1_100_000_000_000_000_400
 MODERATOR_ID = 1_100_000_000_000_000_401
 MEMBER_ID = 1_100_000_000_000_000_402
+ADMIN_ID = 1_100_000_000_000_000_403  # a server admin who is not the bot's owner
+# Plain members (no role, @everyone's permissions) for load and rate-limit tests.
+EXTRA_MEMBER_IDS: tuple[int, ...] = tuple(1_100_000_000_000_001_000 + n for n in range(50))
 
 # Permission bits (see Discord's permission table).
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 MANAGE_MESSAGES = 1 << 13
+MANAGE_GUILD = 1 << 5
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
@@ -44,6 +49,7 @@ EVERYONE_PERMS = (
 )
 MODERATOR_PERMS = EVERYONE_PERMS | MANAGE_MESSAGES | MODERATE_MEMBERS
 BOT_PERMS = EVERYONE_PERMS | MANAGE_MESSAGES
+ADMIN_PERMS = EVERYONE_PERMS | MANAGE_GUILD
 
 _counter = itertools.count()
 
@@ -75,6 +81,8 @@ USERS: dict[int, dict[str, Any]] = {
     OWNER_ID: user(OWNER_ID, "owner"),
     MODERATOR_ID: user(MODERATOR_ID, "moderator"),
     MEMBER_ID: user(MEMBER_ID, "member"),
+    ADMIN_ID: user(ADMIN_ID, "admin"),
+    **{uid: user(uid, f"member{n:02d}") for n, uid in enumerate(EXTRA_MEMBER_IDS)},
 }
 
 MEMBER_ROLES: dict[int, list[int]] = {
@@ -82,6 +90,8 @@ MEMBER_ROLES: dict[int, list[int]] = {
     OWNER_ID: [],
     MODERATOR_ID: [MODERATOR_ROLE_ID],
     MEMBER_ID: [],
+    ADMIN_ID: [ADMIN_ROLE_ID],
+    **{uid: [] for uid in EXTRA_MEMBER_IDS},
 }
 
 ROLES: list[dict[str, Any]] = [
@@ -102,6 +112,7 @@ ROLES: list[dict[str, Any]] = [
         "managed": True,
         "tags": {"bot_id": str(BOT_USER_ID)},
     },
+    {"id": str(ADMIN_ROLE_ID), "name": "Admin", "permissions": str(ADMIN_PERMS), "position": 3},
 ]
 for _role in ROLES:
     _role.setdefault("color", 0)

@@ -24,12 +24,15 @@ class Gateway:
         self._resume_url = resume_url
         self._heartbeat_interval_ms = heartbeat_interval_ms
         self._ws: web.WebSocketResponse | None = None
+        self._transport: asyncio.BaseTransport | None = None
         self._send_lock = asyncio.Lock()
         self.session_id: str | None = None
         self.seq = 0
         self._history: list[dict[str, Any]] = []
         self.intents = 0
         self.identify_count = 0
+        # A close code to answer IDENTIFY with (4004: "Authentication failed"), or None.
+        self.close_on_identify: int | None = None
         self.resume_count = 0
         self.received: list[dict[str, Any]] = []  # every frame the bot sent, for assertions
         # Set once READY+GUILD_CREATE or RESUMED went out; cleared when we drop the bot.
@@ -47,6 +50,7 @@ class Gateway:
         if self._ws is not None and not self._ws.closed:
             await self._ws.close(code=RECONNECTABLE_CLOSE)  # Discord allows one socket a session
         self._ws = ws
+        self._transport = request.transport
         await self._send(ws, {"op": 10, "d": {"heartbeat_interval": self._heartbeat_interval_ms}})
         try:
             async for msg in ws:
@@ -75,6 +79,9 @@ class Gateway:
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         self.identify_count += 1
+        if self.close_on_identify is not None:
+            await ws.close(code=self.close_on_identify)
+            return
         self.intents = int(data.get("intents") or 0)
         self.session_id = uuid.uuid4().hex
         self.seq = 0
@@ -138,7 +145,9 @@ class Gateway:
         frame.setdefault("d", None)
         async with self._send_lock:
             if not ws.closed:
-                await ws.send_str(json.dumps(frame))
+                # A socket that is going away loses the frame; a RESUME replays it from history.
+                with contextlib.suppress(ConnectionResetError):
+                    await ws.send_str(json.dumps(frame))
 
     async def round_trip(self, timeout: float) -> None:  # noqa: ASYNC109
         """Ask for a heartbeat (op 1 from the server) and wait until the bot sends one."""
@@ -171,12 +180,19 @@ class Gateway:
         if self._ws is not None:
             await self._send(self._ws, {"op": 9, "d": resumable})
 
-    async def drop(self) -> None:
-        """Close the socket from our side, like a Discord node going away."""
+    async def drop(self, code: int = RECONNECTABLE_CLOSE, *, abrupt: bool = False) -> None:
+        """Close the socket from our side, like a Discord node going away; ``abrupt`` cuts
+        the TCP connection with no close frame, like a network failure."""
         self.connected.clear()
         ws = self._ws
-        if ws is not None:
-            await ws.close(code=RECONNECTABLE_CLOSE)
+        if ws is None:
+            return
+        transport = self._transport
+        if abrupt and transport is not None:
+            self._ws = None  # what is dispatched from now on waits for the RESUME replay
+            transport.abort()
+        else:
+            await ws.close(code=code)
 
     async def close(self) -> None:
         ws = self._ws

@@ -37,6 +37,7 @@ class RestRoutes:
         @property
         def gateway_url(self) -> str: ...
         def _violation(self, request: web.Request, problem: str) -> None: ...
+        def _observe(self, event: str, subject: Any) -> None: ...
         def dm_channel(self, user_id: int) -> int: ...
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -377,6 +378,7 @@ class RestRoutes:
         self.messages[message_id] = payload
         sent = SentMessage(payload, body, source, interaction_id)
         self.bot_messages.append(sent)
+        self._observe("bot_message", sent)
         if not sent.ephemeral:
             await self.gateway.dispatch("MESSAGE_CREATE", payload)
         self._changes.notify()
@@ -409,6 +411,7 @@ class RestRoutes:
 
     def _record(self, record: InteractionRecord, response: Response) -> None:
         record.responses.append(response)
+        self._observe("response", (record, response))
         self._changes.notify()
 
     def _invalid(self, request: web.Request, problems: list[str]) -> web.Response:

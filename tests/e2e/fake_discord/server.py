@@ -47,6 +47,11 @@ class FakeDiscord(RestRoutes):
         self.interactions: dict[int, InteractionRecord] = {}
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
         self._rate_limits: list[list[Any]] = []  # [regex, remaining, retry_after]
+        # Tokens answered with 401 (discord.py's login then raises LoginFailure).
+        self.rejected_tokens: set[str] = set()
+        # Called with ("bot_message", SentMessage) and ("response", (InteractionRecord,
+        # Response)) as they are recorded: lets a load driver match answers without polling.
+        self.observers: list[Callable[[str, Any], None]] = []
         self._changes = Changes()
         self._in_flight = 0  # REST requests whose response is not yet written out
         self._runner: web.AppRunner | None = None
@@ -101,8 +106,10 @@ class FakeDiscord(RestRoutes):
         )
         await self.gateway.round_trip(max(deadline - loop.time(), 0.0))
 
-    async def drop_connection(self) -> None:
-        await self.gateway.drop()
+    async def drop_connection(self, code: int = 4000, *, abrupt: bool = False) -> None:
+        """Close the bot's socket with ``code``, or (``abrupt``) cut the TCP connection
+        without a close frame."""
+        await self.gateway.drop(code, abrupt=abrupt)
 
     async def send_reconnect(self) -> None:
         await self.gateway.send_reconnect()
@@ -211,10 +218,25 @@ class FakeDiscord(RestRoutes):
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[dict[str, Any]]:
         """Dispatch an autocomplete for option ``focused`` and return the choices offered."""
-        data = self._command_data(name, options, focused, guild)
-        record = await self._dispatch_interaction(4, data, user_id, channel_id, guild)
+        record = await self.begin_autocomplete(
+            name, options, focused, user_id=user_id, channel_id=channel_id, guild=guild
+        )
         response = await record.first_response(timeout)
         return list(response.data.get("choices") or [])
+
+    async def begin_autocomplete(
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        user_id: int = fx.MEMBER_ID,
+        channel_id: int = fx.GENERAL_CHANNEL_ID,
+        guild: bool = True,
+    ) -> InteractionRecord:
+        """Dispatch an autocomplete without waiting; the choices arrive as a type 8 callback."""
+        data = self._command_data(name, options, focused, guild)
+        return await self._dispatch_interaction(4, data, user_id, channel_id, guild)
 
     async def click(
         self,
@@ -322,6 +344,10 @@ class FakeDiscord(RestRoutes):
         self.dm_channels[channel_id] = user_id
         return channel_id
 
+    def _observe(self, event: str, subject: Any) -> None:
+        for observer in self.observers:
+            observer(event, subject)
+
     def _violation(self, request: web.Request, problem: str) -> None:
         self.violations.append(f"{request.method} {_api_path(request)}: {problem}")
         self._changes.notify()
@@ -350,9 +376,12 @@ class FakeDiscord(RestRoutes):
                 limit[1] -= 1
                 return _rate_limited(limit[2])
         needs_auth = not path.startswith(("/webhooks/", "/interactions/"))
-        if needs_auth and not request.headers.get("Authorization", "").startswith("Bot "):
+        authorization = request.headers.get("Authorization", "")
+        if needs_auth and not authorization.startswith("Bot "):
             self._violation(request, "missing 'Authorization: Bot <token>' header")
             return error(401, 0, "401: Unauthorized")
+        if needs_auth and authorization.removeprefix("Bot ") in self.rejected_tokens:
+            return error(401, 0, "401: Unauthorized")  # a wrong token, not a bot's mistake
         try:
             return await handler(request)
         except web.HTTPException as exc:
