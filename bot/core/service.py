@@ -10,7 +10,7 @@ from rapidfuzz import fuzz
 from bot.core import answers
 from bot.core.catalog import Catalog, scopes_for
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
-from bot.core.matching import EntryKind, EntryRef, Hit
+from bot.core.matching import EntryKind, EntryRef, Hit, fast_normalize_query
 from bot.core.models import Answer, Source
 from bot.core.resolve import NEAR, resolve
 from bot.core.store import Store
@@ -19,6 +19,8 @@ from bot.core.text import normalize_query
 MIN_FRAGMENT = 4  # shorter "words" are in nearly every statement
 STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
 SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
+SHORT_PREFIX = 2  # autocomplete of this many letters lists only names that begin so
+SURE_STATEMENT = 95.0  # a full list of statements this close: /quote's box needs no names
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ class Lookup:
     # ---- matching -------------------------------------------------------------------------
 
     def hits(self, kind: EntryKind, query: str, guild_id: int | None, limit: int = 10) -> list[Hit]:
-        if kind == "statement" and len(normalize_query(query)) < MIN_FRAGMENT:
+        if kind == "statement" and len(fast_normalize_query(query)) < MIN_FRAGMENT:
             return []
         return self.catalog.indexes[kind].search(query, scopes_for(guild_id), limit)
 
@@ -192,11 +194,25 @@ class Lookup:
         """Suggestions from memory only (Discord allows 3 seconds; we never touch the disk)."""
         kinds: tuple[EntryKind, ...] = (kind,) if kind else ("official", "statement")
         scopes = scopes_for(guild_id)
-        if not normalize_query(text or ""):
-            index = self.catalog.indexes[kinds[0]]
-            labels = sorted(index.label(ref) for ref in index.refs(scopes))
-            return [_choice(label) for label in labels[:limit]]
-        hits = [h for k in kinds for h in self.hits(k, text, guild_id, limit)]
+        typed = fast_normalize_query(text or "")
+        if not typed:
+            labels = self.catalog.indexes[kinds[0]].first_labels(scopes, limit)
+            return [_choice(label) for label in labels]
+        hits: list[Hit] = []
+        if "statement" in kinds and len(typed) >= MIN_FRAGMENT:
+            hits += self.catalog.indexes["statement"].search(text, scopes, limit, quick=True)
+        for k in kinds:
+            if k == "statement":
+                continue
+            # Names that begin as typed (or have a word that does) come from a sorted list;
+            # only a misspelt name, of three letters or more, needs fuzzy matching, and not
+            # when the words typed are plainly from a statement.
+            index = self.catalog.indexes[k]
+            found = index.prefixed(typed, scopes, limit)
+            if not found and len(typed) > SHORT_PREFIX and not (
+                    len(hits) >= limit and hits[limit - 1].score >= SURE_STATEMENT):
+                found = index.search(text, scopes, limit, quick=True)
+            hits += found
         hits.sort(key=lambda h: -h.score)
         choices: dict[str, Choice] = {}
         for hit in hits:

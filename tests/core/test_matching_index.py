@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.core.bootstrap import Core
 from bot.core.catalog import Catalog
-from bot.core.matching import EntryRef, FuzzyIndex, name_index, text_index
+from bot.core.matching import (
+    EntryRef,
+    FuzzyIndex,
+    fast_normalize,
+    fast_normalize_query,
+    name_index,
+    text_index,
+)
 from bot.core.resolve import resolve
 from bot.core.service import STATEMENT_NEAR, Lookup
+from bot.core.text import normalize, normalize_query
 from tests.core.test_matching_table import FOUND
 
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
@@ -145,3 +154,109 @@ def test_typo_and_word_being_typed_find_statements() -> None:
     index.put(ref, "it", ["we will remain a warm and welcoming city for everyone"])
     for query in ("warm and welcomming city", "remain a warm and welc", "a wram and welcoming"):
         assert index.search(query)[0].ref == ref, query
+    index.put(EntryRef("statement", 77_778), "rem", ["a rem of the city for"])
+    assert index.search("a warm and welc", quick=True)[0].ref == ref
+    assert index.search("welcoming city for", quick=True)[0].ref == ref  # "for" is unfinished
+
+
+# ---- the fast paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Kathleen O'Toole", "O`Toole", "don't  stop--now!", "a_b__c", "Washington, D.C.", "L.A.",
+    "  spaced\tout\n", "x'", "'quoted'", "it's 100% (really) #1", "", "   ", "<@&123> @everyone",
+    "São Paulo", "O’Toole", "Se\u0301attle", "ǅ ß ﬁ İ", "\u200b\u202e", "“quoted”",
+])
+def test_fast_normalize_agrees_with_normalize(text: str) -> None:
+    assert fast_normalize(text) == normalize(text)
+    assert fast_normalize_query(text * 300) == normalize_query(text * 300)
+
+
+def test_prefixed_names_and_words() -> None:
+    index = name_index()
+    names = ["Rahm Emanuel", "Emily Ray", "Emmet Till", "Ed Murray", "Bill de Blasio"]
+    for i, name in enumerate(names):
+        index.put(EntryRef("official", i), name, [name])
+    assert [h.label for h in index.prefixed("em")] == ["Emily Ray", "Emmet Till",
+                                                        "Rahm Emanuel"]
+    assert [h.label for h in index.prefixed("Ema")] == ["Rahm Emanuel"]
+    assert [h.label for h in index.prefixed("bla")] == ["Bill de Blasio"]
+    assert index.prefixed("zz") == [] and index.prefixed("") == []
+    index.remove(EntryRef("official", 1))
+    index.put(EntryRef("official", 9), "Emma Zed", ["Emma Zed", "Em"])
+    assert [h.label for h in index.prefixed("em")] == ["Emma Zed", "Emmet Till",
+                                                        "Rahm Emanuel"]
+
+
+def test_first_labels_kept_sorted() -> None:
+    index = name_index()
+    for i, name in enumerate(["Cee", "Bee", "Dee"]):
+        index.put(EntryRef("city", i), name, [name])
+    index.put(EntryRef("city", 7), "Zed", ["Zed"], scope=5)
+    assert index.first_labels((0,), 2) == ["Bee", "Cee"]
+    index.put(EntryRef("city", 3), "Aye", ["Aye"])
+    index.remove(EntryRef("city", 1))
+    index.put(EntryRef("city", 2), "Eee", ["Eee"])  # renamed
+    assert index.first_labels((0,), 10) == ["Aye", "Cee", "Eee"]
+    assert index.first_labels((0, 5), 10) == ["Aye", "Cee", "Eee", "Zed"]
+
+
+def test_label_joins_text() -> None:
+    index = text_index(label_joins_text=True, full_scan_below=0)
+    ref = EntryRef("statement", 1)
+    index.put(ref, "Megan Barry", ["We will remain a warm and welcoming city."])
+    assert index.label(ref) == "Megan Barry: We will remain a warm and welcoming city."
+    [hit] = index.search("warm and welcoming")
+    assert hit.label == index.label(ref) and hit.matched.startswith("We will")
+    index.put(ref, "Megan Barry", ["Nashville stays welcoming."])
+    assert index.label(ref) == "Megan Barry: Nashville stays welcoming."
+    assert index.first_labels((0,), 5) == ["Megan Barry: Nashville stays welcoming."]
+
+
+def test_replacing_with_an_equal_ref_drops_every_alias() -> None:
+    index = name_index(full_scan_below=0)
+    index.put(EntryRef("city", 1), "Springfield", ["Springfield", "Sprfld", "Spfd"])
+    index.put(EntryRef("city", 1), "Springfield", ["Springfield"])  # an equal, new object
+    assert all(h.matched == "Springfield" for h in index.search("sprfld"))
+    index.remove(EntryRef("city", 1))
+    assert index.search("sprfld") == [] and len(index) == 0
+
+
+def test_word_for_word_beats_letter_for_letter_and_real_word_typos() -> None:
+    index = text_index(full_scan_below=0)
+    rng = random.Random(4)
+    for i in range(2_000):
+        index.put(EntryRef("statement", i), str(i),
+                  [" ".join(rng.choice(_FILLER) for _ in range(20))])
+    cut = EntryRef("statement", 5_001)
+    whole = EntryRef("statement", 5_002)
+    index.put(cut, "cut", ["they said trilaick steasbrair was here"])
+    index.put(whole, "whole", ["the long trilaick ste chosouck road to nowhere at all"])
+    assert index.search("trilaick ste")[0].ref == whole
+    pund = EntryRef("statement", 5_003)
+    index.put(pund, "pund", ["it to president the pund at want"])
+    index.put(EntryRef("statement", 5_004), "pud", ["a pud here"])
+    assert index.search("it to preszident the pud")[0].ref == pund  # "pud" is a word too
+
+
+async def test_load_carries_aliases_across_batches() -> None:
+    class Rows:
+        async def index_rows(self, kind: str) -> AsyncIterator[list[tuple[object, ...]]]:
+            rows: list[tuple[object, ...]] = {
+                "city": [(1, 0, "Philadelphia", "Philly"), (1, 0, "Philadelphia", "Philly PA"),
+                         (1, 0, "Philadelphia", "City of Brotherly Love"),
+                         (2, 0, "Seattle", None), (3, 7, "Gotham", "GC")],
+                "official": [(4, 0, "Ed Murray", None)],
+                "statement": [(5, 0, "Ed Murray", "Divided and sorted out.")],
+            }[kind]
+            for at in range(0, len(rows), 2):  # batches of two: Philadelphia straddles
+                yield rows[at : at + 2]
+
+    catalog = Catalog()
+    await catalog.load(Rows())  # type: ignore[arg-type]
+    cities = catalog.indexes["city"]
+    assert cities.search("brotherly love")[0].label == "Philadelphia"
+    assert cities.search("philly")[0].label == "Philadelphia"
+    assert cities.search("gc", (0, 7))[0].label == "Gotham" and len(cities) == 3
+    assert catalog.indexes["statement"].label(EntryRef("statement", 5)) == (
+        "Ed Murray: Divided and sorted out.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Literal
 
 from bot.core.models import City, Counts, Official, Source, Statement
 from bot.core.store.base import StoreBase, placeholders
@@ -122,6 +122,28 @@ class EntryReads(StoreBase):
             params,
         )
         return [_statement(row) for row in rows]
+
+    async def index_rows(
+        self, kind: Literal["city", "official", "statement"], batch: int = 10_000
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Every live entry of every scope, slim, in batches, for building the in-memory
+        index at start-up: plain tuples ordered by id, no dataclasses. Cities and officials
+        come as (id, guild_id, name, alias), one row per alias (alias None when there is
+        none); statements as (id, guild_id, speaker, text)."""
+        if kind == "statement":
+            sql = ("SELECT s.id, s.guild_id, o.name, s.text FROM statements s"
+                   " JOIN officials o ON o.id = s.official_id"
+                   " WHERE s.deleted_at IS NULL ORDER BY s.id")
+        else:
+            table, column = ("cities", "city_id") if kind == "city" else ("officials",
+                                                                          "official_id")
+            sql = (f"SELECT e.id, e.guild_id, e.name, a.alias FROM {table} e"
+                   f" LEFT JOIN aliases a ON a.{column} = e.id"
+                   " WHERE e.deleted_at IS NULL ORDER BY e.id, a.id")
+        async with self._db.execute(sql) as cursor:
+            cursor.row_factory = None  # tuples: much cheaper than sqlite3.Row
+            while rows := await cursor.fetchmany(batch):
+                yield rows  # type: ignore[misc]
 
     async def random_statement(self, scopes: Sequence[int]) -> Statement | None:
         where, params = _where(scopes, "s", {})
