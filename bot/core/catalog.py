@@ -6,14 +6,9 @@ from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 
-from bot.core.matching import GLOBAL, EntryKind, EntryRef, FuzzyIndex, name_index, text_index
+from bot.core.matching import EntryKind, EntryRef, FuzzyIndex, name_index, text_index
 from bot.core.models import City, Official, Statement
 from bot.core.store import Store
-
-
-def scopes_for(guild_id: int | None) -> tuple[int, ...]:
-    """A server sees the global entries and its own; a DM or the console only the global ones."""
-    return (GLOBAL,) if not guild_id else (GLOBAL, guild_id)
 
 
 class Catalog:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.core import answers
-from bot.core.catalog import Catalog, scopes_for
+from bot.core.catalog import Catalog
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
 from bot.core.matching import EntryKind, EntryRef, Hit, fast_normalize_query
 from bot.core.models import Answer, Source
 from bot.core.resolve import NEAR, resolve
+from bot.core.scope import scopes_for
 from bot.core.store import Store
 from bot.core.text import normalize_query
 

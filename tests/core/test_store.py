@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from bot.core.catalog import scopes_for
 from bot.core.dataset import load_dataset
+from bot.core.scope import scopes_for
 from bot.core.seed import ensure_seeded
 from bot.core.store import Store
 from bot.core.store.base import migrations

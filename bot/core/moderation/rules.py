@@ -9,8 +9,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.core.catalog import scopes_for
 from bot.core.matching import GLOBAL
+from bot.core.scope import scopes_for
 from bot.core.text import normalize
 from bot.core.validation import (
     MAX_ALIASES,

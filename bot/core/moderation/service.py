@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.catalog import scopes_for
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.models import Answer
 from bot.core.moderation import replies
@@ -28,6 +27,7 @@ from bot.core.moderation.rules import (
 )
 from bot.core.moderation.transfer import export_scope, import_file
 from bot.core.resolve import resolve
+from bot.core.scope import scopes_for
 from bot.core.service import Choice, Lookup
 from bot.core.store import Store
 from bot.core.store.moderation import (

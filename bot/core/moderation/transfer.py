@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.catalog import scopes_for
 from bot.core.dataset import Dataset, DatasetError, parse_dataset
 from bot.core.matching import GLOBAL
 from bot.core.moderation.rules import Actor, Refusal, duplicate_statement, name_clash
+from bot.core.scope import scopes_for
 from bot.core.store import Store
 from bot.core.store.moderation import ImportStep
 
