@@ -18,6 +18,7 @@ from tests.e2e.conftest import PAGER_SPEAKER, PAGER_STATEMENTS, TOKEN, BotProces
 from tests.e2e.fake_discord import FakeDiscord, InteractionRecord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
 from tests.e2e.fake_discord.records import EPHEMERAL
+from tests.e2e.helpers import ask, only_embed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("e2e_clean")]
 
@@ -26,24 +27,6 @@ NO_PINGS = {"parse": []}
 ERROR_COLOUR = 0xE74C3C  # discord.Colour.red(), what render.py gives error answers
 LOOKUP_COMMANDS = {"city", "official", "quote", "search", "cities", "officials", "random",
                    "about", "help"}
-
-
-async def ask(
-    server: FakeDiscord, text: str, *, user_id: int = fx.MEMBER_ID,
-    channel_id: int = fx.GENERAL_CHANNEL_ID,
-) -> SentMessage:
-    """A member posts ``text``; returns the bot's first channel message after it."""
-    earlier = {id(sent) for sent in server.bot_messages}
-    await server.send_message(channel_id, user_id, text)
-    return await server.wait_for_bot_message(
-        channel_id, TIMEOUT, lambda sent: id(sent) not in earlier and sent.source == "channel"
-    )
-
-
-def only_embed(message: SentMessage | dict[str, Any]) -> dict[str, Any]:
-    embeds = message.embeds if isinstance(message, SentMessage) else message["embeds"]
-    assert len(embeds) == 1, embeds
-    return embeds[0]
 
 
 async def click(

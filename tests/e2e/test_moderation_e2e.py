@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import BotProcess
-from tests.e2e.fake_discord import FakeDiscord, SentMessage
+from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_discord import fixtures as fx
 from tests.e2e.fake_discord.records import EPHEMERAL
+from tests.e2e.helpers import ask, only_embed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("e2e_clean")]
 
@@ -33,24 +34,6 @@ FRAGMENT = "libraries stay open to every neighbour"
 FORM_TEXT = "The new bus shelters will carry every language spoken in the city"
 ERROR_COLOUR = 0xE74C3C  # discord.Colour.red(), what render.py gives error answers
 MODERATOR_NEEDED = "You need the Manage Messages permission or a moderator role"
-
-
-async def ask(
-    server: FakeDiscord, text: str, *, user_id: int = fx.MEMBER_ID,
-    channel_id: int = fx.GENERAL_CHANNEL_ID,
-) -> SentMessage:
-    """A member posts ``text``; returns the bot's first channel message after it."""
-    earlier = {id(sent) for sent in server.bot_messages}
-    await server.send_message(channel_id, user_id, text)
-    return await server.wait_for_bot_message(
-        channel_id, TIMEOUT, lambda sent: id(sent) not in earlier and sent.source == "channel"
-    )
-
-
-def only_embed(message: SentMessage | dict[str, Any]) -> dict[str, Any]:
-    embeds = message.embeds if isinstance(message, SentMessage) else message["embeds"]
-    assert len(embeds) == 1, embeds
-    return embeds[0]
 
 
 def embed_text(embed: dict[str, Any]) -> str:
