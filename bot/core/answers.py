@@ -8,7 +8,6 @@ from bot.core.commands import CommandSpec
 from bot.core.matching import Hit
 from bot.core.models import Answer, City, Counts, Field, Official, Option, Source, Statement
 
-KIND_WORDS = {"city": "city", "official": "official", "statement": "statement"}
 LIST_COMMAND = {"city": "cities", "official": "officials", "statement": "officials"}
 
 
@@ -88,7 +87,7 @@ def statement_card(statement: Statement, source: Source | None) -> Answer:
 
 def search_results(query: str, hits: Sequence[Hit]) -> Answer:
     fields = tuple(
-        Field(f"{KIND_WORDS[h.ref.kind].title()} — {h.label}"[:200],
+        Field(f"{h.ref.kind.title()} — {h.label}"[:200],
               f"matched “{h.matched}” ({h.score:.0f}%)") for h in hits
     )
     return Answer(kind="list", title=f"Search: {query}",
@@ -140,7 +139,7 @@ def help_answer(commands: Sequence[CommandSpec], prefix: str) -> Answer:
 
 def options_from(hits: Sequence[Hit]) -> tuple[Option, ...]:
     return tuple(
-        Option(label=h.label[:100], ref=h.ref, description=f"{KIND_WORDS[h.ref.kind]}, "
+        Option(label=h.label[:100], ref=h.ref, description=f"{h.ref.kind}, "
                f"matched “{h.matched[:60]}”") for h in hits
     )
 

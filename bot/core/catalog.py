@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 
@@ -65,6 +64,3 @@ class Catalog:
 
     def remove(self, ref: EntryRef) -> None:
         self.indexes[ref.kind].remove(ref)
-
-    def refs(self, kind: EntryKind, scopes: Iterable[int]) -> list[EntryRef]:
-        return self.indexes[kind].refs(scopes)

@@ -41,9 +41,6 @@ class EntryReads(StoreBase):
         )
         return [Source(**dict(row)) for row in rows]
 
-    async def source_body(self, source_id: int) -> str:
-        return str(await self._scalar("SELECT body FROM sources WHERE id = ?", (source_id,)) or "")
-
     async def scopes(self) -> tuple[int, ...]:
         """Every scope that holds an entry: 0 (global) and each server's id."""
         rows = await self._rows(
