@@ -222,14 +222,15 @@ class Lookup:
             if hit.ref.kind == "statement":
                 speaker = hit.label.removesuffix(f": {hit.matched}")
                 snippet = _snippet(hit.matched, text)
-                choice = Choice(name=_clip(f"{speaker}: {snippet}"), value=_clip(snippet))
+                choice = Choice(name=clip_choice(f"{speaker}: {snippet}"),
+                                value=clip_choice(snippet))
             else:
                 choice = _choice(hit.label)
             choices.setdefault(choice.value, choice)
         return list(choices.values())[:limit]
 
 
-def _clip(text: str, limit: int = 100) -> str:
+def clip_choice(text: str, limit: int = 100) -> str:
     """Discord allows 100 characters in a choice's name and in its value."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -247,5 +248,5 @@ def _snippet(text: str, query: str, width: int = 90) -> str:
 
 
 def _choice(text: str) -> Choice:
-    short = _clip(text)
+    short = clip_choice(text)
     return Choice(name=short, value=short)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.core.matching import EntryRef
 from bot.core.models import Answer
 from bot.discord_app.render import render_embeds
 from bot.discord_app.views import Paginator, PickView, Show
@@ -17,6 +18,16 @@ if TYPE_CHECKING:
 
 def guild_id_of(ctx: commands.Context[CityBot] | discord.Interaction) -> int | None:
     return ctx.guild.id if ctx.guild is not None else None
+
+
+async def reply(ctx: commands.Context[CityBot], answer: Answer) -> None:
+    """Send `answer`; picking one of its options shows that entry as this server sees it."""
+    guild_id = guild_id_of(ctx)
+
+    async def show(ref: EntryRef) -> Answer:
+        return await ctx.bot.core.lookup.show(ref, guild_id)
+
+    await send_answer(ctx, answer, show)
 
 
 async def send_answer(ctx: commands.Context[CityBot], answer: Answer, show: Show) -> None:

@@ -28,7 +28,7 @@ from bot.core.moderation.rules import (
 from bot.core.moderation.transfer import export_scope, import_file
 from bot.core.resolve import resolve
 from bot.core.scope import scopes_for
-from bot.core.service import Choice, Lookup
+from bot.core.service import Choice, Lookup, clip_choice
 from bot.core.store import Store
 from bot.core.store.moderation import (
     ALIAS_COLUMN,
@@ -563,8 +563,7 @@ class Moderation:
         choices = []
         for ref, label in pairs:
             name = f"#{ref.id} {label}"
-            choices.append(Choice(name=name if len(name) <= 100 else name[:99] + "…",
-                                  value=str(ref.id)))
+            choices.append(Choice(name=clip_choice(name), value=str(ref.id)))
         return choices[:limit]
 
     def complete_reference(self, actor: Actor, kind: EntryKind, text: str,

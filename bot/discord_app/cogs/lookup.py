@@ -8,11 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.matching import EntryKind, EntryRef
-from bot.core.models import Answer
+from bot.core.matching import EntryKind
 from bot.core.service import Lookup
 from bot.discord_app.render import CHOICES
-from bot.discord_app.respond import guild_id_of, send_answer
+from bot.discord_app.respond import guild_id_of, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
@@ -37,14 +36,6 @@ class LookupCog(commands.Cog, name="Lookup"):
     def lookup(self) -> Lookup:
         return self.bot.core.lookup
 
-    async def _reply(self, ctx: commands.Context[CityBot], answer: Answer) -> None:
-        guild_id = guild_id_of(ctx)
-
-        async def show(ref: EntryRef) -> Answer:
-            return await self.lookup.show(ref, guild_id)
-
-        await send_answer(ctx, answer, show)
-
     def _choices(
         self, kind: EntryKind | None, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -57,7 +48,7 @@ class LookupCog(commands.Cog, name="Lookup"):
     @app_commands.describe(name="City name, nickname or abbreviation (typos are fine)")
     @cooldown
     async def city(self, ctx: commands.Context[CityBot], *, name: str) -> None:
-        await self._reply(ctx, await self.lookup.city(name, guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.city(name, guild_id_of(ctx)))
 
     @city.autocomplete("name")
     async def city_name(
@@ -69,7 +60,7 @@ class LookupCog(commands.Cog, name="Lookup"):
     @app_commands.describe(name="Full name, last name or nickname")
     @cooldown
     async def official(self, ctx: commands.Context[CityBot], *, name: str) -> None:
-        await self._reply(ctx, await self.lookup.official(name, guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.official(name, guild_id_of(ctx)))
 
     @official.autocomplete("name")
     async def official_name(
@@ -82,7 +73,7 @@ class LookupCog(commands.Cog, name="Lookup"):
     @app_commands.describe(query="A speaker's name, or a few words of what was said")
     @cooldown
     async def quote(self, ctx: commands.Context[CityBot], *, query: str) -> None:
-        await self._reply(ctx, await self.lookup.quote(query, guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.quote(query, guild_id_of(ctx)))
 
     @quote.autocomplete("query")
     async def quote_query(
@@ -94,31 +85,31 @@ class LookupCog(commands.Cog, name="Lookup"):
     @app_commands.describe(text="Any words: a name, a place, part of a quote")
     @cooldown
     async def search(self, ctx: commands.Context[CityBot], *, text: str) -> None:
-        await self._reply(ctx, await self.lookup.search(text, guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.search(text, guild_id_of(ctx)))
 
     @commands.hybrid_command(name="cities", description="Every city in the article")
     @cooldown
     async def cities(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, await self.lookup.cities(guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.cities(guild_id_of(ctx)))
 
     @commands.hybrid_command(name="officials", description="Every official in the article")
     @cooldown
     async def officials(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, await self.lookup.officials(guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.officials(guild_id_of(ctx)))
 
     @commands.hybrid_command(name="random", description="One statement at random")
     @cooldown
     async def random(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, await self.lookup.random(guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.random(guild_id_of(ctx)))
 
     @commands.hybrid_command(name="about", description="The source article and the entry counts")
     @cooldown
     async def about(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, await self.lookup.about(guild_id_of(ctx)))
+        await reply(ctx, await self.lookup.about(guild_id_of(ctx)))
 
     @commands.hybrid_command(name="help", description="Every command with an example")
     async def help(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, self.lookup.help())
+        await reply(ctx, self.lookup.help())
 
 
 async def setup(bot: CityBot) -> None:

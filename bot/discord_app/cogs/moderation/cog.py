@@ -15,7 +15,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.matching import EntryKind, EntryRef
-from bot.core.models import Answer
 from bot.core.moderation import Actor, Moderation, Outcome, Refusal
 from bot.core.moderation.replies import refused
 from bot.discord_app.checks import (
@@ -41,7 +40,7 @@ from bot.discord_app.cogs.moderation.views import (
     review_view,
 )
 from bot.discord_app.render import CHOICES
-from bot.discord_app.respond import guild_id_of, send_answer
+from bot.discord_app.respond import guild_id_of, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
@@ -64,31 +63,25 @@ class ModerationCog(commands.Cog, name="Moderation"):
                                                   ctx.permissions)
         return Actor(ctx.author.id, guild_id_of(ctx), owner=owner, moderator=moderator)
 
-    async def reply(self, ctx: commands.Context[CityBot], answer: Answer) -> None:
-        guild_id = guild_id_of(ctx)
-
-        async def show(ref: EntryRef) -> Answer:
-            return await self.bot.core.lookup.show(ref, guild_id)
-
-        await send_answer(ctx, answer, show)
-
     # ---- autocomplete: answered from memory, and only for those who may use it -----------
+
+    @staticmethod
+    async def _interaction_actor(interaction: discord.Interaction) -> Actor:
+        owner, moderator = await interaction_moderator(interaction)
+        return Actor(interaction.user.id, interaction.guild_id, owner=owner,
+                     moderator=moderator)
 
     async def _entries(self, interaction: discord.Interaction, kind: EntryKind,
                        current: str) -> Choices:
-        owner, moderator = await interaction_moderator(interaction)
-        actor = Actor(interaction.user.id, interaction.guild_id, owner=owner,
-                      moderator=moderator)
+        actor = await self._interaction_actor(interaction)
         return [app_commands.Choice(name=c.name, value=c.value)
                 for c in self.moderation.complete(actor, kind, current, CHOICES)]
 
     async def _references(self, interaction: discord.Interaction, kind: EntryKind,
                           current: str, *, moderators_only: bool = True) -> Choices:
-        owner, moderator = await interaction_moderator(interaction)
-        if moderators_only and not (owner or moderator):
+        actor = await self._interaction_actor(interaction)
+        if moderators_only and not (actor.owner or actor.moderator):
             return []
-        actor = Actor(interaction.user.id, interaction.guild_id, owner=owner,
-                      moderator=moderator)
         return [app_commands.Choice(name=c.name, value=c.value)
                 for c in self.moderation.complete_reference(actor, kind, current, CHOICES)]
 
@@ -99,7 +92,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.default_permissions(manage_messages=True)
     @is_moderator()
     async def add(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, refused(Refusal("kind", "say what to add: `add city`, "
+        await reply(ctx, refused(Refusal("kind", "say what to add: `add city`, "
                                               "`add official` or `add statement`")))
 
     @add.command(name="city", description="Add a city to this server's entries")
@@ -131,7 +124,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def _add(self, ctx: commands.Context[CityBot], kind: EntryKind,
                    fields: Mapping[str, str | None]) -> None:
         outcome = await self.moderation.add(await self.actor(ctx), kind, fields)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @add_statement.autocomplete("speaker")
     async def add_statement_speaker(self, interaction: discord.Interaction,
@@ -155,7 +148,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.default_permissions(manage_messages=True)
     @is_moderator()
     async def edit(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, refused(Refusal("kind", "say what to edit: `edit city`, "
+        await reply(ctx, refused(Refusal("kind", "say what to edit: `edit city`, "
                                               "`edit official` or `edit statement`")))
 
     @edit.command(name="city", description="Edit one of this server's cities")
@@ -182,7 +175,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def _edit(self, ctx: commands.Context[CityBot], kind: EntryKind, entry: str,
                     fields: Mapping[str, str | None]) -> None:
         outcome = await self.moderation.edit(await self.actor(ctx), kind, entry, fields)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @edit_city.autocomplete("entry")
     async def edit_city_entry(self, interaction: discord.Interaction, current: str) -> Choices:
@@ -209,7 +202,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         actor = await self.actor(ctx)
         prepared = await self.moderation.prepare_remove(actor, kind, entry)
         if prepared.ref is None or prepared.version is None:
-            await self.reply(ctx, prepared.answer)
+            await reply(ctx, prepared.answer)
             return
 
         async def remove(ref: EntryRef, version: int) -> Outcome:
@@ -230,13 +223,13 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def restore(self, ctx: commands.Context[CityBot], kind: Kind, *, entry: str) -> None:
         outcome = await self.moderation.restore(await self.actor(ctx), kind, entry)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @commands.hybrid_command(name="undo", description="Undo your latest change here "
                              "(moderators)")
     @is_moderator()
     async def undo(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, (await self.moderation.undo(await self.actor(ctx))).answer)
+        await reply(ctx, (await self.moderation.undo(await self.actor(ctx))).answer)
 
     # ---- aliases and history ---------------------------------------------------------------
 
@@ -245,7 +238,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.default_permissions(manage_messages=True)
     @is_moderator()
     async def alias(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, refused(Refusal("alias", "say `alias add` or `alias remove`")))
+        await reply(ctx, refused(Refusal("alias", "say `alias add` or `alias remove`")))
 
     @alias.command(name="add", description="Add another name for a city or official")
     @app_commands.describe(kind="city or official", entry="The entry (or its id)",
@@ -254,7 +247,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def alias_add(self, ctx: commands.Context[CityBot], kind: AliasKind, entry: str, *,
                         name: str) -> None:
         outcome = await self.moderation.alias(await self.actor(ctx), "add", kind, entry, name)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @alias.command(name="remove", description="Remove another name of a city or official")
     @app_commands.describe(kind="city or official", entry="The entry (or its id)",
@@ -264,7 +257,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                            *, name: str) -> None:
         outcome = await self.moderation.alias(await self.actor(ctx), "remove", kind, entry,
                                               name)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @alias_add.autocomplete("entry")
     @alias_remove.autocomplete("entry")
@@ -279,7 +272,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def history(self, ctx: commands.Context[CityBot], kind: Kind | None = None, *,
                       entry: str = "") -> None:
         outcome = await self.moderation.history(await self.actor(ctx), kind, entry)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @history.autocomplete("entry")
     async def history_entry(self, interaction: discord.Interaction, current: str) -> Choices:
@@ -292,7 +285,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                            "to review", invoke_without_command=True)
     @in_server()
     async def suggest(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, refused(Refusal("kind", "say `suggest statement speaker: … "
+        await reply(ctx, refused(Refusal("kind", "say `suggest statement speaker: … "
                                               "text: …`")))
 
     @suggest.command(name="statement", description="Propose a statement for review")
@@ -336,7 +329,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         try:
             data = await self.moderation.export(actor, 0 if scope == "global" else None)
         except Refusal as exc:
-            await self.reply(ctx, refused(exc))
+            await reply(ctx, refused(exc))
             return
         name = f"citybot-{'global' if scope == 'global' else actor.scope}.json"
         payload = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
@@ -352,7 +345,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.default_permissions(manage_guild=True)
     @hybrid_permissions_check(manage_guild=True)
     async def modrole(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, self.moderation.list_mod_roles(guild_id_of(ctx)))
+        await reply(ctx, self.moderation.list_mod_roles(guild_id_of(ctx)))
 
     @modrole.command(name="add", description="Let a role's members moderate this server's "
                      "entries")
@@ -360,17 +353,17 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def modrole_add(self, ctx: commands.Context[CityBot], role: discord.Role) -> None:
         outcome = await self.moderation.set_mod_role(await self.actor(ctx), role.id, True,
                                                      role.mention)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @modrole.command(name="remove", description="Stop a role's members from moderating")
     @hybrid_permissions_check(manage_guild=True)
     async def modrole_remove(self, ctx: commands.Context[CityBot], role: discord.Role) -> None:
         outcome = await self.moderation.set_mod_role(await self.actor(ctx), role.id, False,
                                                      role.mention)
-        await self.reply(ctx, outcome.answer)
+        await reply(ctx, outcome.answer)
 
     @modrole.command(name="list", description="The moderator roles of this server")
     @hybrid_permissions_check(manage_guild=True)
     async def modrole_list(self, ctx: commands.Context[CityBot]) -> None:
-        await self.reply(ctx, self.moderation.list_mod_roles(guild_id_of(ctx)))
+        await reply(ctx, self.moderation.list_mod_roles(guild_id_of(ctx)))
 
