@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.core.models import Answer, Field
 from bot.core.moderation.rules import FIELD_OF, Refusal
-from bot.core.store.moderation import AuditRow, SuggestionRow
+from bot.core.store.audit import AuditRow
+from bot.core.store.suggestions import SuggestionRow
 
 KIND_TITLE = {"city": "City", "official": "Official", "statement": "Statement"}
 ACTION_WORDS = {

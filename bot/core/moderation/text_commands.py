@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.core.models import Answer
 from bot.core.moderation import replies
+from bot.core.moderation.base import kind_of
 from bot.core.moderation.rules import FLAG_NAMES, Actor, Refusal, parse_flags
-from bot.core.moderation.service import Moderation, kind_of
+from bot.core.moderation.service import Moderation
 from bot.core.validation import InvalidField
 
 NAMES = ("add", "edit", "remove", "restore", "undo", "alias", "history", "review", "approve",

@@ -20,7 +20,7 @@ from bot.core.matching import GLOBAL
 from bot.core.moderation.rules import Actor, Refusal, duplicate_statement, name_clash
 from bot.core.scope import scopes_for
 from bot.core.store import Store
-from bot.core.store.moderation import ImportStep
+from bot.core.store.import_writes import ImportStep
 
 SCHEMA = 1
 

@@ -6,11 +6,15 @@ from pathlib import Path
 
 from bot.core.store.digest import DigestStore
 from bot.core.store.entries import EntryReads
+from bot.core.store.entry_writes import EntryWrites
+from bot.core.store.import_writes import ImportWrites
 from bot.core.store.loading import DatasetWrites
-from bot.core.store.moderation import ModerationWrites
+from bot.core.store.mod_roles import ModRoles
+from bot.core.store.suggestions import SuggestionQueue
 
 
-class Store(EntryReads, DatasetWrites, ModerationWrites, DigestStore):
+class Store(EntryReads, DatasetWrites, SuggestionQueue, ImportWrites, EntryWrites,
+            ModRoles, DigestStore):
     """One connection to one database file; reads and writes come from the mixins."""
 
     @classmethod

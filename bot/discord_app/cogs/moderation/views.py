@@ -15,7 +15,7 @@ from bot.core.matching import EntryRef
 from bot.core.models import Answer
 from bot.core.moderation import Actor, Outcome
 from bot.core.moderation.replies import outcome_for_proposer
-from bot.core.store.moderation import SuggestionRow
+from bot.core.store.suggestions import SuggestionRow
 from bot.core.validation import LIMITS
 from bot.discord_app.checks import MODERATOR_NEEDED, interaction_moderator
 from bot.discord_app.render import render_embeds
