@@ -26,6 +26,9 @@ class Settings:
     discord_gateway_url: str | None = None
     lookup_cooldown_rate: int = 5
     lookup_cooldown_per: float = 10.0
+    # Seconds without any gateway message (events or heartbeat ACKs) before discord.py drops
+    # the connection as dead and resumes on a new one; discord.py's own default.
+    heartbeat_timeout: float = 60.0
 
 
 def _int_or_none(name: str, raw: str | None) -> int | None:
@@ -35,6 +38,18 @@ def _int_or_none(name: str, raw: str | None) -> int | None:
         return int(raw.strip())
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _positive_seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name} must be a number of seconds above 0, got {raw!r}")
+    return value
 
 
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
@@ -69,6 +84,8 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         discord_gateway_url=get("DISCORD_GATEWAY_URL"),
         lookup_cooldown_rate=5 if rate is None else rate,
         lookup_cooldown_per=per_value,
+        heartbeat_timeout=_positive_seconds("DISCORD_HEARTBEAT_TIMEOUT",
+                                            get("DISCORD_HEARTBEAT_TIMEOUT"), 60.0),
     )
 
 

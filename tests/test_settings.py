@@ -62,3 +62,18 @@ def test_the_token_is_scrubbed_from_logs() -> None:
     assert "s3cret.token" not in output
     assert "login with [redacted]" in output
     assert "RuntimeError: bad token [redacted]" in output
+
+
+def test_heartbeat_timeout_reaches_discord_py() -> None:
+    from bot.discord_app.app import CityBot
+
+    assert settings_from_mapping({}).heartbeat_timeout == 60.0  # discord.py's own default
+    settings = settings_from_mapping({"DISCORD_HEARTBEAT_TIMEOUT": "2.5"})
+    assert settings.heartbeat_timeout == 2.5
+    assert CityBot(settings)._connection.heartbeat_timeout == 2.5
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "nan", "inf"])
+def test_heartbeat_timeout_must_be_positive_seconds(value: str) -> None:
+    with pytest.raises(SettingsError, match="DISCORD_HEARTBEAT_TIMEOUT"):
+        settings_from_mapping({"DISCORD_HEARTBEAT_TIMEOUT": value})

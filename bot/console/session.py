@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TextIO
 
 from bot.console.render import render_text
 from bot.core import answers
 from bot.core.bootstrap import Core
+from bot.core.commands import CommandSpec
 from bot.core.errors import StoreBusy
 from bot.core.models import Answer, Option
 
 Extra = Callable[[str, str], Awaitable[Answer | None]]
+
+# Commands only the console has; its `help` lists them after the shared lookup commands
+# (Discord's `help` is the core's, unchanged: there `digest` is a group for server admins).
+CONSOLE_COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("digest", "", "Today's daily digest for this server (see --guild), as a "
+                "preview: nothing is posted or recorded.", ""),
+)
 
 
 def parse_line(line: str, prefix: str = "!") -> tuple[str, str] | None:
@@ -40,6 +49,8 @@ class ConsoleSession:
         self._options: tuple[Option, ...] = ()
         self.extras: dict[str, Extra] = {}  # commands other modules add (moderation, digest)
         self._add_moderation()
+        self.extras["digest"] = self._digest
+        self.extras["help"] = self._help
 
     def _add_moderation(self) -> None:
         """`add`, `edit`, `remove`, `undo` … typed here act as the bot's owner."""
@@ -52,6 +63,19 @@ class ConsoleSession:
                 return await run_text(self.core.moderation, actor, name, argument)
 
             self.extras[name] = extra
+
+    async def _digest(self, argument: str, _line: str) -> Answer:
+        """`digest` (or `digest preview`): the preview, never a post or a claimed day."""
+        if argument.strip().casefold() not in ("", "preview"):
+            return answers.error(
+                "The console only previews the digest: type `digest`. Its channel, time, zone "
+                "and `digest now` are set from Discord (`/digest …`, needs Manage Server).")
+        return await self.core.digest.preview(self.guild_id)
+
+    async def _help(self, _argument: str, _line: str) -> Answer:
+        shared = self.core.lookup.help()
+        return replace(shared, fields=shared.fields + answers.help_answer(
+            CONSOLE_COMMANDS, self.prefix).fields)
 
     async def answer(self, line: str) -> Answer | None:
         """The answer to one typed line, or None for an empty line."""

@@ -59,6 +59,7 @@ class CityBot(commands.Bot):
             help_command=None,
             tree_cls=CityTree,
             owner_ids=set(settings.owner_ids) or None,
+            heartbeat_timeout=settings.heartbeat_timeout,
         )
         self.settings = settings
         self._core = core

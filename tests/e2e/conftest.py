@@ -37,6 +37,7 @@ STOP_TIMEOUT = 10.0
 SETTING_NAMES = (
     "DISCORD_TOKEN", "COMMAND_PREFIX", "DATABASE_PATH", "DEV_GUILD_ID", "LOG_LEVEL", "OWNER_IDS",
     "LOOKUP_COOLDOWN_RATE", "LOOKUP_COOLDOWN_SECONDS", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL",
+    "DISCORD_HEARTBEAT_TIMEOUT",
 )
 
 # A test-only speaker with more statements than one page holds (the renderer shows 10 fields a

@@ -1,24 +1,32 @@
 """Reliability of the real bot process (``python -m bot run``) against the fake Discord.
 
-Gateway faults (RECONNECT, dropped sockets, a cut TCP connection, an invalidated session),
-Discord's 429 answers, the per-member lookup cooldown and an online backup while the bot runs.
-This module's bot runs with the default cooldown (5 lookups per member per 10 s, as shipped),
-so every test speaks as members of its own (``fx.EXTRA_MEMBER_IDS``) and stays under it, apart
-from the spammers. ``e2e_clean`` checks after every test that the bot logged no error or
-traceback and that the server saw nothing Discord would refuse.
+Gateway faults (RECONNECT, dropped sockets, a cut TCP connection, an invalidated session,
+heartbeats no longer acknowledged), Discord's 429 answers, the per-member lookup cooldown and
+an online backup while the bot runs. This module's bot runs with the default cooldown (5
+lookups per member per 10 s, as shipped), so every test speaks as members of its own
+(``fx.EXTRA_MEMBER_IDS``) and stays under it, apart from the spammers. ``e2e_clean`` checks
+after every test that the bot logged no error or traceback and that the server saw nothing
+Discord would refuse.
+
+Two cases need short clocks: a second fake Discord and bot process (``quick``) run with
+heartbeats every 0.25 s, a 2 s heartbeat timeout and a cooldown window of 3 s, so that neither
+waits for discord.py's 60 s or the shipped 10 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.core.store import Store
-from tests.e2e.conftest import REPO_ROOT, BotProcess, wait_until
+from tests.e2e.conftest import REPO_ROOT, TOKEN, BotProcess, bad_log_lines, wait_until
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
 
@@ -29,6 +37,11 @@ TIMEOUT = 5.0
 RECONNECT_TIMEOUT = 10.0
 SEATTLE = "Seattle, Washington"
 MEMBERS = iter(fx.EXTRA_MEMBER_IDS)  # each test takes fresh members: its own cooldown buckets
+QUICK_HEARTBEAT_MS = 250
+QUICK_HEARTBEAT_TIMEOUT = 2.0
+QUICK_RATE, QUICK_WINDOW = 2, 3.0
+QUICK_ENV = {"LOOKUP_COOLDOWN_RATE": str(QUICK_RATE), "LOOKUP_COOLDOWN_SECONDS": str(QUICK_WINDOW),
+             "DISCORD_HEARTBEAT_TIMEOUT": str(QUICK_HEARTBEAT_TIMEOUT)}
 
 
 def new_messages(server: FakeDiscord, mark: int, channel_id: int = fx.GENERAL_CHANNEL_ID
@@ -229,3 +242,84 @@ async def test_backup_while_the_bot_answers(
         await live.close()
         await copied.close()
     await ask_once(fake_discord, "!city Seatle", next(MEMBERS), SEATTLE)
+
+
+# -- short clocks: a second server and bot ------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def quick(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
+    """A bot of its own on a fake Discord of its own, with the short clocks above; at the end
+    it must stop cleanly with nothing wrong in its log or on the wire."""
+    server = FakeDiscord(heartbeat_interval_ms=QUICK_HEARTBEAT_MS)
+    await server.start()
+    bot = BotProcess(server, Path(tmp_path_factory.mktemp("citybot-quick")), QUICK_ENV)
+    try:
+        await bot.start()
+        yield bot
+        status = await bot.stop() if bot.running else None
+        log = bot.log()
+        assert status in (None, 0), f"the bot exited with {status}:\n{log[-3000:]}"
+        assert bad_log_lines(log) == [], log[-3000:]
+        assert TOKEN not in log
+        assert server.violations == []
+    finally:
+        if bot.running:
+            await bot.stop()
+        await server.stop()
+
+
+async def test_heartbeats_no_longer_acknowledged_close_and_resume(quick: BotProcess) -> None:
+    """A zombie connection: the socket stays open but Discord stops acknowledging heartbeats
+    (and sends nothing else). discord.py closes it itself, with a resumable code, resumes on
+    a new one (no new IDENTIFY) and the bot answers as before."""
+    server = quick.server
+    gateway = server.gateway
+    await server.wait_ready(TIMEOUT)
+    resumes, identifies = gateway.resume_count, gateway.identify_count
+    zombie = gateway.current
+    # The control: while heartbeats are acknowledged, one connection outlives the timeout.
+    beats = math.ceil(QUICK_HEARTBEAT_TIMEOUT * 1000 / QUICK_HEARTBEAT_MS) + 4
+    await wait_until(lambda: zombie.acked >= beats or not zombie.open, RECONNECT_TIMEOUT,
+                     f"{beats} acknowledged heartbeats", quick)
+    assert zombie.open and gateway.current is zombie and gateway.resume_count == resumes
+
+    assert gateway.stop_acking_heartbeats() is zombie
+    acked = zombie.acked
+    await wait_until(
+        lambda: gateway.resume_count > resumes and gateway.connected.is_set(),
+        RECONNECT_TIMEOUT, "the bot to drop the zombie connection and resume", quick,
+    )
+    assert not zombie.closed_by_server and zombie.close_code == 4000  # the bot closed it
+    assert zombie.acked == acked and zombie.heartbeats > acked  # it went on beating unanswered
+    assert gateway.identify_count == identifies  # a resume, not a new session
+    fresh = gateway.current
+    assert fresh is not zombie and fresh.open and fresh.ack_heartbeats
+    await ask_once(server, "!city Seatle", fx.EXTRA_MEMBER_IDS[0], SEATTLE)
+
+
+async def test_the_same_member_is_answered_again_once_the_window_is_over(
+    quick: BotProcess,
+) -> None:
+    """Over the limit: one "Slow down" notice, then silence; once the window has passed, the
+    same member is answered again, and a new window brings its own notice."""
+    server = quick.server
+    await server.wait_ready(RECONNECT_TIMEOUT)
+    spammer = fx.EXTRA_MEMBER_IDS[1]
+
+    async def spam(count: int, answers: int) -> list[str]:
+        """``count`` `!cities` in a row; the titles of what came back, the notice last."""
+        mark = len(server.bot_messages)
+        for _ in range(count):
+            await server.send_message(fx.GENERAL_CHANNEL_ID, spammer, "!cities")
+        await wait_until(lambda: len(new_messages(server, mark)) >= answers + 1, TIMEOUT,
+                         f"{answers} answers and the notice", quick)
+        await settle(server)
+        return sorted(title(m) for m in new_messages(server, mark))
+
+    assert await spam(QUICK_RATE + 3, QUICK_RATE) == ["Cities"] * QUICK_RATE + ["Sorry"]
+    # The window began before the notice went out, so it is over QUICK_WINDOW s after it.
+    await asyncio.sleep(QUICK_WINDOW + 0.2)
+    await ask_once(server, "!cities", spammer, "Cities")
+    # That answer opened a new window: its remaining lookups, then a notice of its own.
+    assert await spam(QUICK_RATE + 1, QUICK_RATE - 1) == ["Cities"] * (QUICK_RATE - 1) + ["Sorry"]

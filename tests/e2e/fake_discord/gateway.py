@@ -7,6 +7,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -15,6 +16,22 @@ from . import fixtures as fx
 
 MESSAGE_CONTENT_INTENT = 1 << 15
 RECONNECTABLE_CLOSE = 4000  # "unknown error": discord.py reconnects and resumes
+
+
+@dataclass
+class Connection:
+    """One websocket the bot opened: its heartbeats, and how it ended."""
+
+    number: int  # 1 for the bot's first connection
+    heartbeats: int = 0  # op 1 frames the bot sent on it
+    acked: int = 0  # of which we acknowledged (op 11)
+    ack_heartbeats: bool = True  # False: a "zombie" connection that never acknowledges
+    closed_by_server: bool = False  # we closed or cut it (drop, replacement, shutdown)
+    close_code: int | None = None  # the close code it ended with; None while it is open
+
+    @property
+    def open(self) -> bool:
+        return self.close_code is None and not self.closed_by_server
 
 
 class Gateway:
@@ -39,6 +56,7 @@ class Gateway:
         self.connected = asyncio.Event()
         self._heartbeats = 0  # heartbeats (op 1) the bot sent
         self._heartbeat_seen = asyncio.Event()
+        self.connections: list[Connection] = []  # every socket the bot opened, in order
 
     @property
     def has_message_content(self) -> bool:
@@ -48,27 +66,50 @@ class Gateway:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         if self._ws is not None and not self._ws.closed:
+            self.current.closed_by_server = True
             await self._ws.close(code=RECONNECTABLE_CLOSE)  # Discord allows one socket a session
         self._ws = ws
         self._transport = request.transport
+        connection = Connection(len(self.connections) + 1)
+        self.connections.append(connection)
         await self._send(ws, {"op": 10, "d": {"heartbeat_interval": self._heartbeat_interval_ms}})
         try:
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
-                    await self._on_frame(ws, json.loads(msg.data))
+                    await self._on_frame(ws, connection, json.loads(msg.data))
         finally:
+            connection.close_code = ws.close_code if ws.close_code is not None else 1006
             if self._ws is ws:
                 self._ws = None
                 self.connected.clear()
         return ws
 
-    async def _on_frame(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+    @property
+    def current(self) -> Connection:
+        """The bot's latest connection (open or not)."""
+        if not self.connections:
+            raise ConnectionError("fake Discord: the bot never connected")
+        return self.connections[-1]
+
+    def stop_acking_heartbeats(self) -> Connection:
+        """From now on the current connection answers no heartbeat (a zombie connection,
+        as after a silent network fault); a new connection is acknowledged as usual."""
+        connection = self.current
+        connection.ack_heartbeats = False
+        return connection
+
+    async def _on_frame(
+        self, ws: web.WebSocketResponse, connection: Connection, frame: dict[str, Any]
+    ) -> None:
         self.received.append(frame)
         op, data = frame.get("op"), frame.get("d")
         if op == 1:
             self._heartbeats += 1
+            connection.heartbeats += 1
             self._heartbeat_seen.set()
-            await self._send(ws, {"op": 11})
+            if connection.ack_heartbeats:
+                connection.acked += 1
+                await self._send(ws, {"op": 11})
         elif op == 2:
             await self._identify(ws, data)
         elif op == 6:
@@ -187,6 +228,7 @@ class Gateway:
         ws = self._ws
         if ws is None:
             return
+        self.current.closed_by_server = True
         transport = self._transport
         if abrupt and transport is not None:
             self._ws = None  # what is dispatched from now on waits for the RESUME replay
@@ -197,4 +239,5 @@ class Gateway:
     async def close(self) -> None:
         ws = self._ws
         if ws is not None:
+            self.current.closed_by_server = True
             await ws.close(code=1001)

@@ -24,7 +24,9 @@ Answers are matched without polling: the server calls ``LoadDriver._observe`` as
 each bot message and interaction response. A text command's answer is a plain channel message
 (no reply reference), so at most one text command per (channel, expected title) is in flight:
 the next bot message in that channel with that title is its answer, and any message nobody
-waited for (a duplicate, or a wrong answer) ends up in ``unclaimed``.
+waited for (a duplicate, or a wrong answer) ends up in ``unclaimed``. An answer whose title is
+known only in part (``Added statement #<new id> …``) is awaited with ``prefix_matching`` and a
+pattern that only its own answer fits (tests/e2e/fake_discord/load_writes.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import asyncio
 import contextlib
 import math
 import random
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
@@ -237,6 +240,7 @@ class LoadDriver:
         self.records: list[InteractionRecord] = []
         self.unclaimed: list[SentMessage] = []
         self._waiting: dict[tuple[int, str], asyncio.Future[SentMessage]] = {}
+        self._patterns: list[tuple[int, re.Pattern[str], asyncio.Future[SentMessage]]] = []
         self._in_flight: defaultdict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._responses: dict[int, asyncio.Future[Response]] = {}
 
@@ -254,6 +258,8 @@ class LoadDriver:
                 return
             title = str((sent.embeds or [{}])[0].get("title") or sent.content)
             waiter = self._waiting.pop((sent.channel_id, title), None)
+            if waiter is None:
+                waiter = self._take_pattern(sent.channel_id, title)
             if waiter is not None and not waiter.done():
                 waiter.set_result(sent)
             else:
@@ -264,6 +270,33 @@ class LoadDriver:
                 future = self._responses.pop(record.id, None)
                 if future is not None and not future.done():
                     future.set_result(response)
+
+    def _take_pattern(self, channel_id: int, title: str) -> asyncio.Future[SentMessage] | None:
+        for i, (channel, pattern, waiter) in enumerate(self._patterns):
+            if channel == channel_id and pattern.fullmatch(title):
+                del self._patterns[i]
+                return waiter
+        return None
+
+    async def prefix_matching(
+        self, text: str, pattern: re.Pattern[str], user_id: int, channel_id: int, *, kind: str
+    ) -> tuple[Sample, SentMessage | None]:
+        """Post ``text``; the answer is the next bot message in the channel whose title
+        ``pattern`` matches in full. The caller makes the pattern fit no other answer."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[SentMessage] = loop.create_future()
+        entry = (channel_id, pattern, waiter)
+        self._patterns.append(entry)
+        started = loop.time()
+        await self.server.send_message(channel_id, user_id, text)
+        try:
+            sent = await asyncio.wait_for(waiter, self.timeout)
+        except TimeoutError:
+            with contextlib.suppress(ValueError):
+                self._patterns.remove(entry)
+            return Sample(text, kind, self.timeout, False,
+                          f"no answer titled like {pattern.pattern!r}"), None
+        return Sample(text, kind, loop.time() - started, True), sent
 
     async def prefix(
         self, text: str, title: str, user_id: int, channel_id: int, *, kind: str = "prefix"
