@@ -42,6 +42,8 @@ class Catalog:
         async for rows in store.index_rows("statement"):
             for id_, guild_id, speaker, text in rows:
                 statements.put(EntryRef("statement", id_), speaker, (text,), guild_id)
+        for index in self.indexes.values():
+            index.warm()
 
     @staticmethod
     def _put_names(index: FuzzyIndex, kind: EntryKind, rows: list[tuple]) -> None:

@@ -15,13 +15,12 @@ from bot.core.models import Answer, Source
 from bot.core.resolve import NEAR, resolve
 from bot.core.scope import scopes_for
 from bot.core.store import Store
-from bot.core.text import normalize_query
 
 MIN_FRAGMENT = 4  # shorter "words" are in nearly every statement
 STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
 SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
 SHORT_PREFIX = 2  # autocomplete of this many letters lists only names that begin so
-SURE_STATEMENT = 95.0  # a full list of statements this close: /quote's box needs no names
+SURE_STATEMENT = 95.0  # a statement this close: /quote's box needs no misspelt names
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +206,12 @@ class Lookup:
                 continue
             # Names that begin as typed (or have a word that does) come from a sorted list;
             # only a misspelt name, of three letters or more, needs fuzzy matching, and not
-            # when the words typed are plainly from a statement.
+            # when the words typed are plainly from a statement (one holds them nearly as
+            # typed): fuzzy names would only pad the list below it.
             index = self.catalog.indexes[k]
             found = index.prefixed(typed, scopes, limit)
             if not found and len(typed) > SHORT_PREFIX and not (
-                    len(hits) >= limit and hits[limit - 1].score >= SURE_STATEMENT):
+                    hits and hits[0].score >= SURE_STATEMENT):
                 found = index.search(text, scopes, limit, quick=True)
             hits += found
         hits.sort(key=lambda h: -h.score)
@@ -221,7 +221,7 @@ class Lookup:
                 continue
             if hit.ref.kind == "statement":
                 speaker = hit.label.removesuffix(f": {hit.matched}")
-                snippet = _snippet(hit.matched, text)
+                snippet = _snippet(hit.matched, typed)
                 choice = Choice(name=clip_choice(f"{speaker}: {snippet}"),
                                 value=clip_choice(snippet))
             else:
@@ -235,12 +235,17 @@ def clip_choice(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _snippet(text: str, query: str, width: int = 90) -> str:
-    """The part of a long statement around the words typed, so the choice shows the match."""
+def _snippet(text: str, typed: str, width: int = 90) -> str:
+    """The part of a long statement around the words typed (normalised), so the choice
+    shows the match: where they stand letter for letter, else where they align best."""
     if len(text) <= width:
         return text
-    where = fuzz.partial_ratio_alignment(normalize_query(query), text.casefold())
-    start = 0 if where is None else max(0, min(where.dest_start - 20, len(text) - width))
+    folded = text.casefold()
+    at = folded.find(typed)
+    if at < 0:
+        where = fuzz.partial_ratio_alignment(typed, folded)
+        at = 0 if where is None else where.dest_start
+    start = max(0, min(at - 20, len(text) - width))
     cut = text[start : start + width]
     if start > 0:
         cut = "…" + cut[cut.find(" ") + 1 :] if " " in cut[:20] else "…" + cut

@@ -46,8 +46,7 @@ class Moderation(ModeratorRoles, EntryChanges, AliasEdits, AuditHistory, Suggest
             pairs = [(h.ref, h.label) for h in index.search(text, scopes, limit)
                      if h.score >= 50]
         else:
-            pairs = sorted(((r, index.label(r)) for r in index.refs(scopes)),
-                           key=lambda p: p[1])[:limit]
+            pairs = [(ref, label) for label, ref in index.first_entries(scopes, limit)]
         choices = []
         for ref, label in pairs:
             name = f"#{ref.id} {label}"

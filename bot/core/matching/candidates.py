@@ -1,0 +1,163 @@
+"""Candidate steps: from postings to the few documents worth ranking with rapidfuzz.
+
+Functions over plain lists and postings (ascending `array('I')` of slots); a slot whose
+`slot_ref` is None was removed and is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import compress, islice, product
+
+MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
+
+
+def alive(slot_ref: Sequence[object], slots: Iterable[int], most: int) -> list[int]:
+    """The first `most` slots not removed (a live slot's ref is a non-empty tuple)."""
+    slots = list(slots) if not isinstance(slots, Sequence) else slots
+    return list(islice(compress(slots, map(slot_ref.__getitem__, slots)), most))
+
+
+def word_groups(options: dict[str, list[str]], postings: dict[str, Sequence[int]],
+                budget: int) -> list[Sequence[int]]:
+    """One posting per query word (the union of its stand-ins'), smallest first. A word
+    too common to count anyway is stood for by its most frequent stand-in."""
+    sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items() if found}
+    groups: list[Sequence[int]] = []
+    for word in sorted(sizes, key=sizes.__getitem__):
+        lists = [postings[o] for o in options[word]]
+        if len(lists) == 1:
+            groups.append(lists[0])
+        elif sizes[word] <= budget:
+            groups.append(sorted(set().union(*lists)))
+        else:
+            groups.append(max(lists, key=len))
+    groups.sort(key=len)
+    return groups
+
+
+def top_counted(slot_ref: Sequence[object], groups: list[Sequence[int]], budget: int,
+                rerank: int) -> list[int]:
+    """The documents found in most of the smallest groups (ascending by size)."""
+    if not groups:
+        return []
+    if len(groups[0]) > budget:
+        # Only common tokens: some documents holding all of them, as far as that narrows
+        # (membership by bisecting, so a huge posting is never walked).
+        found = list(groups[0][: rerank * 8])
+        for group in groups[1:4]:
+            size = len(group)
+            narrowed = [s for s in found if (at := bisect_left(group, s)) < size
+                        and group[at] == s]
+            if narrowed:
+                found = narrowed
+            if len(found) <= rerank:
+                break
+        return alive(slot_ref, found, rerank)
+    # Rare tokens first: they say most about which documents match; common ones
+    # (beyond the budget) would only add to every document's count.
+    counts: Counter[int] = Counter()
+    total = 0
+    for group in groups:
+        if total + len(group) > budget:
+            break
+        counts.update(group)
+        total += len(group)
+    if len(counts) <= rerank:
+        return alive(slot_ref, counts, rerank)
+    # The documents with the highest counts, without sorting them all: find the count
+    # that lets enough through, then one pass at C speed.
+    histogram = sorted(Counter(counts.values()).items(), reverse=True)
+    enough, threshold = 0, 1
+    for threshold, how_many in histogram:  # noqa: B007
+        enough += how_many
+        if enough >= rerank:
+            break
+    # (compress/map keep the pass over every counted document in C)
+    live = slot_ref.__getitem__  # a removed slot's ref is None
+    top = list(filter(live, compress(counts, map(threshold.__lt__, counts.values()))))
+    top += islice(filter(live, compress(counts, map(threshold.__eq__, counts.values()))),
+                  max(0, rerank - len(top)))
+    return top[:rerank]
+
+
+def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], words: list[str],
+                   options: dict[str, list[str]], anchor: str, most: int,
+                   enough: int | None = None) -> list[int]:
+    """Documents of the anchor word (the rarest) holding the query word for word, each
+    word spelled as itself or one of its stand-ins. The last word may be unfinished, and
+    `in` finds it as the start of a longer word too. With `enough` (autocomplete), the
+    scan stops once that many are found, the phrase as typed first."""
+    if not all(options[w] for w in words):
+        return []
+    spellings = [options[w] for w in words]
+    last = words[-1]
+    if last not in options[last]:  # an unfinished word: its start, or a misspelt word
+        spellings[-1] = [last, *(w for w in options[last] if not w.startswith(last))]
+    if enough is not None:  # autocomplete: bounded work
+        spellings = _likeliest(spellings, postings)
+        options = {**options, anchor: _likeliest([options[anchor]], postings)[0]}
+    docs: list[int] = []
+    for word in options[anchor]:  # the word itself first, if it is one
+        docs.extend(postings[word][: most if enough is None else most - len(docs)])
+        if enough is not None and len(docs) >= most:  # autocomplete: bounded work
+            break
+    if len(words) == 1:  # the documents of its word (or stand-ins) are the phrase's
+        return list(dict.fromkeys(docs[:most]))
+    if len(options[anchor]) > 1 and enough is None:
+        docs.sort()
+        del docs[most:]
+    # The longest run of words spelled one way only must be there as it is: a cheap `in`
+    # that leaves few documents for the phrase itself.
+    runs, run = [], []
+    for spelled in spellings:
+        if len(spelled) == 1:
+            run.append(spelled[0])
+        else:
+            runs.append(" ".join(run))
+            run = []
+    runs.append(" ".join(run))
+    must = max(runs, key=len)
+    if len(must) >= 4 and len(runs) > 1:
+        docs = [s for s in docs if must in texts[s]]
+    count = 1
+    for spelled in spellings:
+        count *= len(spelled)
+    if count <= MAX_PHRASES:
+        found: dict[int, None] = {}
+        for phrase in map(" ".join, product(*spellings)):
+            holding = (s for s in docs if phrase in texts[s])
+            if enough is None:
+                found.update(dict.fromkeys(holding))
+                continue
+            found.update(dict.fromkeys(islice(holding, enough - len(found))))
+            if len(found) >= enough:
+                return list(found)
+        return list(found) if enough is not None else sorted(found)
+    pattern = re.compile(" ".join(
+        "(?:" + "|".join(map(re.escape, spelled)) + ")" for spelled in spellings))
+    search = pattern.search
+    return list(islice((s for s in docs if search(texts[s])), enough))
+
+
+def _likeliest(spellings: list[list[str]], postings: dict[str, Sequence[int]]
+               ) -> list[list[str]]:
+    """The same spellings with each word's stand-ins most frequent first (a typo most
+    likely stands for a common word), cut until at most MAX_PHRASES phrases remain; the
+    word as typed, if it comes first, stays first."""
+    def by_use(spelled: list[str]) -> list[str]:
+        head, rest = spelled[:1], spelled[1:]
+        return head + sorted(rest, key=lambda w: -len(postings.get(w, ())))
+
+    kept = [by_use(spelled) for spelled in spellings]
+    count = 1
+    for spelled in kept:
+        count *= len(spelled)
+    while count > MAX_PHRASES:
+        longest = max(kept, key=len)
+        count = count // len(longest) * (len(longest) - 1)
+        longest.pop()
+    return kept

@@ -1,0 +1,442 @@
+"""The in-memory fuzzy index: postings find candidates, rapidfuzz ranks them.
+
+Scanning every string with rapidfuzz on every keystroke does not scale (see
+shared/design/matching-performance.md and bench/), so each kind of entry has a
+`FuzzyIndex`, split into one shard per scope (guild). A shard of at most
+`full_scan_below` documents is ranked whole. A bigger one first picks candidates:
+
+- names: first by their words (`Vocabulary`: word postings, typo-tolerant through symmetric
+  deletes: a word one edit away, or two for long words, stands in for a misspelt one). The
+  documents holding most of the query's words are ranked; if every word typed was found so
+  and one document scores as a sure match, that is the answer. Otherwise trigram postings
+  (`array('I')` of ascending slots), so typos, "deblasio" for "de blasio" and partial names
+  share most trigrams with what they mean: the documents sharing most of the query's rarer
+  trigrams (within `posting_budget` postings) are ranked too;
+- statements: word postings, typo-tolerant and completing the word being typed (a sorted
+  vocabulary), as for names. A fragment is looked for word for word first:
+  the documents of its rarest word (or of that word's stand-ins) that contain the phrase,
+  each word replaced by its stand-ins, are the candidates. Only if none does are documents
+  counted by how many of the query's rarer words they hold, as for names.
+
+At most `rerank` candidates are then ranked by the scorer (WRatio for names,
+partial_ratio for fragments) on strings normalised once at build time. Entries are added,
+replaced and removed in place, so a moderator's change is visible to the next lookup
+without a rebuild; removed slots stay in the postings until a compaction (one pass in C
+over the postings) drops them.
+
+Autocomplete of one or two letters does not need fuzzy matching: `prefixed` answers it
+from a sorted list of the normalised names, built at start-up (`warm`). Autocomplete
+(`quick`) bounds its work: fewer candidates, and a phrase scan that stops once it has them.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from heapq import merge
+from itertools import islice, pairwise, repeat
+from operator import methodcaller
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.core.matching.candidates import alive, phrase_matches, top_counted, word_groups
+from bot.core.matching.model import GLOBAL, EntryRef, Hit
+from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
+from bot.core.matching.scoring import Adjust, Scorer, fragment_adjust, name_adjust
+from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary
+
+_append = array.append
+SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
+SCAN_LOOSE = 3_000  # the same when any word may be misspelt
+SCAN_QUICK = 1_000  # the same for autocomplete
+SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
+
+
+class _Shard:
+    """The documents of one scope: slots, postings and the words they are made of."""
+
+    __slots__ = ("by_text", "dead", "display", "labels", "postings", "refs", "slot_ref",
+                 "texts", "words")
+
+    def __init__(self, words: bool) -> None:
+        self.texts: list[str] = []  # normalised; "" once removed
+        self.display: list[str] = []  # as given; "" once removed
+        self.slot_ref: list[EntryRef | None] = []
+        self.refs: dict[EntryRef, int] = {}  # an entry's first slot; its others follow it
+        self.words = Vocabulary()
+        # trigram -> ascending slots (names); for statements, the words' own postings
+        self.postings: dict[str, array] = self.words.postings if words else {}
+        # (label, ref) sorted, for the empty autocomplete box
+        self.labels: list[tuple[str, EntryRef]] | None = None
+        self.by_text: array | None = None  # slots sorted by their text, for prefixes
+        self.dead = 0
+
+    def live(self) -> int:
+        return len(self.texts) - self.dead
+
+    def slots(self, ref: EntryRef) -> range:
+        first = self.refs[ref]
+        end, slot_ref, size = first + 1, self.slot_ref, len(self.slot_ref)
+        stored = slot_ref[first]  # the object put() stored; `ref` may be an equal one
+        while end < size and slot_ref[end] is stored:
+            end += 1
+        return range(first, end)
+
+
+@dataclass(slots=True)
+class _Query:
+    """What the query breaks into, worked out once for every shard searched."""
+
+    norm: str
+    words: list[str]
+    quick: bool  # autocomplete: fewer candidates, no second pass for misspelt real words
+    grams: set[str] | None = None
+
+
+class FuzzyIndex:
+    """Documents (normalised strings) of one kind of entry; several per entry (aliases).
+
+    Each scope (guild) has its own shard, so an entry is only ever ranked for the scopes
+    that may see it, and a big server cannot crowd the global entries out of the candidates.
+    With `label_joins_text`, the label given to `put` is a prefix (a speaker) and the entry
+    is labelled "prefix: first text", without holding that text twice.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        adjust: Adjust,
+        *,
+        tokens: Literal["trigrams", "words"] = "trigrams",
+        full_scan_below: int = 250,
+        posting_budget: int = 3_500,
+        rerank: int = 80,
+        label_joins_text: bool = False,
+    ) -> None:
+        self._scorer = scorer
+        self._adjust = adjust
+        self._words = tokens == "words"
+        self._full_scan_below = full_scan_below
+        self._posting_budget = posting_budget
+        self._rerank = rerank
+        self._joins = label_joins_text
+        self._shards: dict[int, _Shard] = {}
+        self._scope_of: dict[EntryRef, int] = {}
+        self._labels: dict[EntryRef, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._scope_of)
+
+    def __contains__(self, ref: EntryRef) -> bool:
+        return ref in self._scope_of
+
+    def refs(self, scopes: Iterable[int]) -> list[EntryRef]:
+        return [
+            ref for scope in dict.fromkeys(scopes) if (shard := self._shards.get(scope))
+            for ref in shard.refs
+        ]
+
+    def label(self, ref: EntryRef) -> str:
+        label = self._labels[ref]
+        if self._joins:
+            shard = self._shards[self._scope_of[ref]]
+            return f"{label}: {shard.display[shard.refs[ref]]}"
+        return label
+
+    def first_entries(self, scopes: Iterable[int], limit: int) -> list[tuple[str, EntryRef]]:
+        """The alphabetically first (label, entry) pairs (the empty autocomplete box),
+        without sorting every label on each call: each shard keeps them sorted."""
+        lists = [self._sorted_labels(shard) for scope in dict.fromkeys(scopes)
+                 if (shard := self._shards.get(scope)) is not None]
+        return list(islice(merge(*lists), limit))
+
+    def first_labels(self, scopes: Iterable[int], limit: int) -> list[str]:
+        return [label for label, _ in self.first_entries(scopes, limit)]
+
+    def warm(self) -> None:
+        """Sort what the empty box and short prefixes need now (start-up), not on the
+        first keystroke after it."""
+        for shard in self._shards.values():
+            self._sorted_labels(shard)
+            if not self._words:  # only names are looked up by prefix
+                self._sorted_texts(shard)
+
+    def _sorted_labels(self, shard: _Shard) -> list[tuple[str, EntryRef]]:
+        if shard.labels is None:
+            shard.labels = sorted((self.label(ref), ref) for ref in shard.refs)
+        return shard.labels
+
+    @staticmethod
+    def _sorted_texts(shard: _Shard) -> array:
+        if shard.by_text is None:
+            texts = shard.texts
+            shard.by_text = array("I", sorted(
+                (slot for slot, text in enumerate(texts) if text), key=texts.__getitem__))
+        return shard.by_text
+
+    # ---- changes, in place ----------------------------------------------------------------
+
+    def put(self, ref: EntryRef, label: str, texts: Iterable[str], scope: int = GLOBAL) -> None:
+        """Add an entry under the strings that find it, or replace what was indexed for it."""
+        if ref in self._scope_of:
+            self.remove(ref)
+        shard = self._shards.get(scope)
+        if shard is None:
+            shard = self._shards[scope] = _Shard(self._words)
+        first = len(shard.texts)
+        seen: set[str] = set()
+        postings, words = shard.postings, self._words
+        for text in texts:
+            norm = fast_normalize(text)
+            if not norm or norm in seen:
+                continue
+            seen.add(norm)
+            slot = len(shard.texts)
+            shard.texts.append(norm)
+            shard.display.append(text)
+            shard.slot_ref.append(ref)
+            shard.words.add(set(norm.split()), slot)
+            if not words:  # names are also found by their trigrams
+                grams = trigrams(norm)
+                if not postings.keys() >= grams:  # some are new (checked in C)
+                    for gram in grams:
+                        if gram not in postings:
+                            postings[gram] = array("I")
+                # Append the slot to every posting in one loop in C (start-up time).
+                any(map(_append, map(postings.__getitem__, grams), repeat(slot)))
+            if shard.by_text is not None:
+                insort(shard.by_text, slot, key=shard.texts.__getitem__)
+        if len(shard.texts) == first:
+            return
+        shard.refs[ref] = first
+        self._scope_of[ref] = scope
+        self._labels[ref] = sys.intern(label) if self._joins else label
+        if shard.labels is not None:
+            insort(shard.labels, (self.label(ref), ref))
+
+    def remove(self, ref: EntryRef) -> None:
+        scope = self._scope_of.get(ref)
+        if scope is None:
+            return
+        shard = self._shards[scope]
+        if shard.labels is not None:
+            pair = (self.label(ref), ref)
+            at = bisect_left(shard.labels, pair)
+            if at < len(shard.labels) and shard.labels[at] == pair:
+                del shard.labels[at]
+        slots = shard.slots(ref)
+        del self._scope_of[ref], self._labels[ref], shard.refs[ref]
+        for slot in slots:  # postings keep the slot until compaction; search skips it
+            if shard.by_text is not None:
+                by_text, texts = shard.by_text, shard.texts
+                at = bisect_left(by_text, texts[slot], key=texts.__getitem__)
+                while at < len(by_text) and by_text[at] != slot and texts[by_text[at]] == \
+                        texts[slot]:
+                    at += 1
+                if at < len(by_text) and by_text[at] == slot:
+                    del by_text[at]
+            shard.slot_ref[slot] = None
+            shard.texts[slot] = ""
+            shard.display[slot] = ""
+        shard.dead += len(slots)
+        if shard.dead > 1_000 and shard.dead > shard.live() // 4:
+            self._compact(shard)
+
+    def compact(self) -> None:
+        """Drop removed slots from every posting (also done by itself as removals pile up)."""
+        for shard in self._shards.values():
+            self._compact(shard)
+
+    @staticmethod
+    def _compact(shard: _Shard) -> None:
+        # Slots keep their numbers (a removed one stays an empty string), so this is one
+        # pass over the postings in C, not a rebuild.
+        alive = bytearray(ref is not None for ref in shard.slot_ref)
+        shard.words.compact(alive)
+        if shard.postings is not shard.words.postings:
+            postings = shard.postings
+            for gram, posting in list(postings.items()):
+                kept = array("I", filter(alive.__getitem__, posting))
+                if kept:
+                    postings[gram] = kept
+                else:
+                    del postings[gram]
+        shard.dead = 0
+
+    # ---- search ---------------------------------------------------------------------------
+
+    def search(self, query: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 10, *,
+               quick: bool = False) -> list[Hit]:
+        """Best hits first, one per entry. Never raises on any string. `quick` (for
+        autocomplete, on every keystroke) ranks fewer candidates."""
+        norm = fast_normalize_query(query) if isinstance(query, str) else ""
+        if not norm:
+            return []
+        parsed = _Query(norm, norm.split(), quick)
+        best: dict[EntryRef, Hit] = {}
+        for scope in dict.fromkeys(scopes):
+            shard = self._shards.get(scope)
+            if shard is not None and shard.refs:
+                self._rank(shard, parsed, limit, best)
+        hits = sorted(best.values(), key=lambda h: (-h.score, len(h.matched), h.label))
+        return hits[:limit]
+
+    def prefixed(self, prefix: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 25
+                 ) -> list[Hit]:
+        """Entries whose name (or alias) begins with `prefix`, alphabetically, then those
+        with a later word that does: what a few letters typed into autocomplete mean when
+        they are spelt right, found by bisecting a sorted list, without fuzzy matching."""
+        norm = fast_normalize_query(prefix) if isinstance(prefix, str) else ""
+        if not norm:
+            return []
+        found: dict[EntryRef, Hit] = {}
+        for scope in dict.fromkeys(scopes):
+            shard = self._shards.get(scope)
+            if shard is None:
+                continue
+            texts = shard.texts
+            by_text = self._sorted_texts(shard)
+            at = bisect_left(by_text, norm, key=texts.__getitem__)
+            end = bisect_right(by_text, norm + "\U0010ffff", at,
+                               min(len(by_text), at + limit * 4), key=texts.__getitem__)
+            slots = list(by_text[at:end])
+            if len(slots) < limit and not self._words and len(norm) >= 2:
+                # Too few names begin with it: names with a later word that does, among
+                # those holding the rarest of its trigrams.
+                start = " " + norm
+                grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
+                posting = min((shard.postings.get(g, ()) for g in grams), key=len)
+                slots += [slot for slot in islice(posting, limit * 8)
+                          if start in f" {texts[slot]}" and not texts[slot].startswith(norm)
+                          ][: limit - len(slots)]
+            for slot in slots:
+                ref = shard.slot_ref[slot]
+                if ref is not None and ref not in found:
+                    found[ref] = Hit(ref, 90.0, self.label(ref), shard.display[slot])
+        return list(found.values())[:limit]
+
+    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, Hit]) -> None:
+        if shard.live() <= self._full_scan_below:
+            self._score(shard, query.norm, range(len(shard.texts)), limit, best)
+        elif self._words:
+            self._score(shard, query.norm, self._fragment_candidates(shard, query), limit, best)
+        else:
+            # A name typed with every word spelt as in some name (a surname, an alias) is
+            # among the documents holding those words, which are few; if one of them scores
+            # as a sure match, counting trigrams (the costly part) is not needed. A word no
+            # name has is a typo, and the name it belongs to may hold no other word typed,
+            # so then trigrams find the rest.
+            by_words, all_known = self._word_candidates(shard, query)
+            top = self._score(shard, query.norm, by_words, limit, best)
+            if all_known and top >= SURE_NAME:
+                return
+            seen = set(by_words)
+            slots = [s for s in self._name_candidates(shard, query) if s not in seen]
+            self._score(shard, query.norm, slots, limit, best)
+
+    def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,
+               best: dict[EntryRef, Hit]) -> float:
+        """Rank `slots` with the scorer into `best` (one hit per entry, its best string);
+        returns the best score among them."""
+        if not slots:
+            return 0.0
+        texts = shard.texts
+        if not isinstance(slots, range):
+            texts = [texts[s] for s in slots]
+        ranked = process.extract(
+            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, 10)
+        )
+        slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
+        top = 0.0
+        for text, score, pos in ranked:
+            slot = slots[pos]
+            ref = slot_ref[slot]
+            if ref is None:
+                continue
+            score = self._adjust(norm, text, float(score))
+            top = max(top, score)
+            if ref not in best or score > best[ref].score:
+                label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
+                best[ref] = Hit(ref, score, label, display[slot])
+        return top
+
+    # ---- candidates: names ------------------------------------------------------------------
+
+    def _word_candidates(self, shard: _Shard, query: _Query) -> tuple[list[int], bool]:
+        """The documents holding most of the query's words, each word as typed or, if no
+        name has it, as the words one typo away (or that it begins, if it is the last);
+        and whether every word typed was found so."""
+        vocabulary, words = shard.words, query.words
+        options = vocabulary.options(words, words[-1], len(shard.texts))
+        groups = word_groups(options, vocabulary.postings, self._posting_budget)
+        rerank = self._rerank // 2 if query.quick else self._rerank
+        found = top_counted(shard.slot_ref, groups, self._posting_budget, rerank)
+        return found, all(options.values())
+
+    def _name_candidates(self, shard: _Shard, query: _Query) -> list[int]:
+        if query.grams is None:
+            query.grams = trigrams(query.norm)
+        postings = shard.postings
+        groups = sorted((p for gram in query.grams if (p := postings.get(gram))), key=len)
+        if query.quick:
+            return top_counted(shard.slot_ref, groups, self._posting_budget * 2 // 3,
+                               self._rerank // 2)
+        return top_counted(shard.slot_ref, groups, self._posting_budget, self._rerank)
+
+    # ---- candidates: statement fragments ------------------------------------------------------
+
+    def _fragment_candidates(self, shard: _Shard, query: _Query) -> list[int]:
+        words, postings, vocabulary = query.words, shard.postings, shard.words
+        rerank = self._rerank // 3 if query.quick else self._rerank
+        options: dict[str, list[str]] = {}
+        for loose in (False,) if query.quick else (False, True):
+            # First each known word as itself; then, if no document holds that phrase,
+            # every word of 3+ letters may be misspelt, even into another real word.
+            options = vocabulary.options(words, words[-1], len(shard.texts), loose)
+            sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items()
+                     if found}
+            if not sizes:
+                return []
+            most = SCAN_QUICK if query.quick else SCAN_LOOSE if loose else SCAN_MOST
+            anchors = sizes
+            last = words[-1]
+            if (query.quick and len(sizes) > 1 and words.count(last) == 1
+                    and (last in postings or sum(map(methodcaller("startswith", last),
+                                                     options[last])) >= PREFIX_WORDS)):
+                # Being typed, the last word may be the start of a longer one ("rem" of
+                # "remain"): its own documents cannot stand for the phrase's, unless all
+                # the words it begins stand in for it.
+                anchors = {w: n for w, n in sizes.items() if w != last} or sizes
+            phrased = phrase_matches(postings, shard.texts, words, options,
+                                     min(anchors, key=anchors.__getitem__), most,
+                                     rerank if query.quick else None)
+            if phrased:
+                return alive(shard.slot_ref, phrased, rerank)
+        groups = word_groups(options, postings, self._posting_budget)
+        counted = top_counted(shard.slot_ref, groups, self._posting_budget, rerank * 4)
+        if len(counted) <= rerank:
+            return counted
+        # Many documents hold the rarer words: those that also have pairs of the query's
+        # words side by side (common words included) come first.
+        pairs = [f" {a} {b} " for a, b in pairwise(words)]
+        if pairs:
+            pairs[-1] = pairs[-1].rstrip()  # the last word may be unfinished
+        texts = shard.texts
+        score = {s: sum(p in f" {texts[s]} " for p in pairs) for s in counted}
+        counted.sort(key=score.__getitem__, reverse=True)  # stable: counts break ties
+        return counted[:rerank]
+
+
+def name_index(**kwargs: Any) -> FuzzyIndex:
+    """Names and aliases: WRatio copes with typos, partial names and word order."""
+    return FuzzyIndex(fuzz.WRatio, name_adjust, **kwargs)
+
+
+def text_index(**kwargs: Any) -> FuzzyIndex:
+    """Statement text: partial_ratio finds a fragment anywhere in a statement; candidates
+    come from word postings, typo-tolerant through the vocabulary."""
+    return FuzzyIndex(fuzz.partial_ratio, fragment_adjust, tokens="words", **kwargs)

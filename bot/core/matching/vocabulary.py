@@ -1,0 +1,108 @@
+"""The words of a shard's documents: postings, typo stand-ins and the sorted word list.
+
+A misspelt word is found through symmetric deletes: every word is stored under itself and
+each string one deletion away, so a query word one edit away (two for long words) shares a
+key with it. The sorted list completes a word still being typed.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from itertools import repeat
+
+MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
+PREFIX_WORDS = 40  # at most this many words complete a word being typed
+
+_append = array.append
+
+
+def deletes(word: str) -> set[str]:
+    """The word and every string one deletion away (symmetric-delete typo matching)."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+class Vocabulary:
+    __slots__ = ("deletes", "postings", "words")
+
+    def __init__(self) -> None:
+        self.postings: dict[str, array] = {}  # word -> ascending slots
+        self.deletes: dict[str, str | list[str]] = {}  # delete-variant -> word(s)
+        self.words: list[str] = []  # sorted, for words being typed
+
+    def add(self, words: set[str], slot: int) -> None:
+        """Post `slot` (the newest) under each of its words."""
+        postings = self.postings
+        if not postings.keys() >= words:  # some are new (checked in C)
+            for word in words:
+                if word not in postings:
+                    postings[word] = array("I")
+                    self._learn(word)
+        # Append the slot to every word's posting in one loop in C (start-up time).
+        any(map(_append, map(postings.__getitem__, words), repeat(slot)))
+
+    def _learn(self, word: str) -> None:
+        """A word seen for the first time: findable with a typo, and while being typed."""
+        insort(self.words, word)
+        if len(word) < MIN_TYPO_WORD - 1:
+            return
+        known_deletes = self.deletes
+        for variant in deletes(word):
+            known = known_deletes.get(variant)
+            if known is None:
+                known_deletes[variant] = word
+            elif isinstance(known, str):
+                known_deletes[variant] = [known, word]
+            else:
+                known.append(word)
+
+    def compact(self, alive: bytearray) -> None:
+        """Drop removed slots (those not `alive`) from every posting, in C."""
+        postings = self.postings
+        for word, posting in list(postings.items()):
+            kept = array("I", filter(alive.__getitem__, posting))
+            if kept:
+                postings[word] = kept
+            else:
+                del postings[word]
+
+    def options(self, words: Iterable[str], last: str, documents: int, loose: bool = False
+                ) -> dict[str, list[str]]:
+        """Per query word, the words it may stand for: itself, else the words one typo
+        away (two for long words); the word being typed (`last`) also by the words it
+        begins, unless it is a word itself. `loose`: a real word may be a typo too, if it
+        has 4+ letters, or 3 and is not in every twentieth of the `documents` ("the",
+        "for" stay)."""
+        postings, known_deletes, vocabulary = self.postings, self.deletes, self.words
+        options: dict[str, list[str]] = {}
+        shortest = MIN_TYPO_WORD - 1 if loose else MIN_TYPO_WORD  # "teh" is no word: a typo
+        for word in words:
+            if word in options:
+                continue
+            known_word = word in postings
+            if known_word and (not loose or len(word) < MIN_TYPO_WORD - 1 or (
+                    len(word) < MIN_TYPO_WORD and len(postings[word]) * 20 > documents)):
+                options[word] = [word]
+                continue
+            found: dict[str, None] = {word: None} if known_word else {}
+            if len(word) >= shortest:
+                variants = deletes(word)
+                for variant in variants:
+                    known = known_deletes.get(variant)
+                    if known is not None:
+                        found.update(dict.fromkeys((known,) if isinstance(known, str) else known))
+                if len(found) <= known_word and len(word) >= 6:  # two typos in one long word
+                    for variant in {v for d in variants for v in deletes(d)}:
+                        known = known_deletes.get(variant)
+                        if known is not None:
+                            found.update(
+                                dict.fromkeys((known,) if isinstance(known, str) else known))
+            if word == last and len(word) >= 3 and not known_word:
+                at = bisect_left(vocabulary, word)
+                for other in vocabulary[at : at + PREFIX_WORDS]:
+                    if not other.startswith(word):
+                        break
+                    found[other] = None
+            options[word] = [w for w in found if w in postings]
+        return options
