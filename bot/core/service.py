@@ -217,8 +217,8 @@ class Lookup:
         hits.sort(key=lambda h: -h.score)
         choices: dict[str, Choice] = {}
         for hit in hits:
-            if hit.score < 50:
-                continue
+            if hit.score < 50 or len(choices) == limit:  # sorted: the rest are no better
+                break
             if hit.ref.kind == "statement":
                 speaker = hit.label.removesuffix(f": {hit.matched}")
                 snippet = _snippet(hit.matched, typed)
@@ -227,7 +227,7 @@ class Lookup:
             else:
                 choice = _choice(hit.label)
             choices.setdefault(choice.value, choice)
-        return list(choices.values())[:limit]
+        return list(choices.values())
 
 
 def clip_choice(text: str, limit: int = 100) -> str:

@@ -160,10 +160,11 @@ class FuzzyIndex:
     def warm(self) -> None:
         """Sort what the empty box and short prefixes need now (start-up), not on the
         first keystroke after it."""
+        if self._words:  # statements: only a moderator's empty box lists them, rarely
+            return
         for shard in self._shards.values():
             self._sorted_labels(shard)
-            if not self._words:  # only names are looked up by prefix
-                self._sorted_texts(shard)
+            self._sorted_texts(shard)
 
     def _sorted_labels(self, shard: _Shard) -> list[tuple[str, EntryRef]]:
         if shard.labels is None:

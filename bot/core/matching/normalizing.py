@@ -10,7 +10,9 @@ from bot.core.text import MAX_QUERY_CHARS, normalize
 # handle, so the per-character pass over Unicode is skipped (5-10x faster at start-up).
 # tests/core/test_matching_index.py checks that both agree.
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
-_NON_WORD = re.compile(r"[\W_]+")
+# Every ASCII character but letters and digits becomes a space (what `[\W_]+` is in ASCII);
+# translate and split/join do in C what a regex substitution does far slower.
+_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 
 
 def fast_normalize(text: str) -> str:
@@ -18,7 +20,7 @@ def fast_normalize(text: str) -> str:
         text = text.lower()
         if "'" in text or "`" in text:
             text = _APOSTROPHE.sub("", text.replace("`", "'"))
-        return _NON_WORD.sub(" ", text).strip()
+        return " ".join(text.translate(_SPACES).split())
     return normalize(text)
 
 
