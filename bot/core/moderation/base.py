@@ -76,9 +76,7 @@ class ModerationBase:
                              text: str) -> dict[str, Any] | None:
         """A removed entry (not in the index any more) named exactly, or whose text has it."""
         wanted = normalize(text)
-        for snap in await self.store.entries(kind, actor.editable or (-1,), removed=True):
-            if snap["deleted_at"] is None:
-                continue
+        for snap in await self.store.removed_entries(kind, actor.editable or (-1,)):
             if kind == "statement":
                 if wanted and wanted in normalize(str(snap["text"])):
                     return snap

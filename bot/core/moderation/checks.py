@@ -31,10 +31,15 @@ class EntryChecks(ModerationBase):
             return
         merged = {**(current or {}), **values}
         exclude = current["id"] if current else None
-        scopes = scopes_for(scope) if scope else tuple(await self.store.scopes())
+        # A server's entry is checked against the global ones and its server's; a global one
+        # against every scope (None). Only the entries that could collide are read: the same
+        # speaker's statements, or the entries whose name or alias normalises alike; the
+        # comparison itself is the same as on all of them.
+        scopes = scopes_for(scope) if scope else None
         if kind == "statement":
-            others = [s for s in await self.store.entries("statement", scopes)
-                      if s["official_id"] == merged["official_id"]]
+            speaker = merged.get("official_id")
+            others = [] if speaker is None else await self.store.speaker_statements(
+                int(speaker), scopes)
             dup = duplicate_statement(merged["text"], others, exclude)
             if dup is not None:
                 raise Refusal("text", "this speaker already has a statement with nearly the "
@@ -43,7 +48,7 @@ class EntryChecks(ModerationBase):
         names = [merged["name"]] if "name" in values or current is None else []
         names += [a for a in values.get("aliases", ())
                   if current is None or a not in current.get("aliases", ())]
-        clash = name_clash(names, await self.store.entries(kind, scopes), exclude)
+        clash = name_clash(names, await self.store.name_holders(kind, names, scopes), exclude)
         if clash is not None:
             taken, other = clash
             what = "name" if taken == merged.get("name") else "aliases"

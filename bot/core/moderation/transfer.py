@@ -11,7 +11,7 @@ are then used as they are and must not differ.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,23 +45,10 @@ async def export_scope(store: Store, scope: int) -> dict[str, Any]:
     cities = await store.entries("city", (scope,))
     officials = await store.entries("official", (scope,))
     statements = await store.entries("statement", (scope,))
-    have = {("official", o["id"]) for o in officials} | {("city", c["id"]) for c in cities}
-    extra_officials = []
-    for official_id in dict.fromkeys(s["official_id"] for s in statements):
-        if ("official", official_id) not in have:
-            snap = await store.entry("official", official_id)
-            if snap is not None:
-                extra_officials.append(snap)
-                have.add(("official", official_id))
-    officials = extra_officials + officials
-    extra_cities = []
-    for city_id in dict.fromkeys(x["city_id"] for x in (*officials, *statements)):
-        if city_id is not None and ("city", city_id) not in have:
-            snap = await store.entry("city", city_id)
-            if snap is not None:
-                extra_cities.append(snap)
-                have.add(("city", city_id))
-    cities = extra_cities + cities
+    officials = await _referenced(store, "official", officials,
+                                  (s["official_id"] for s in statements)) + officials
+    cities = await _referenced(store, "city", cities,
+                               (x["city_id"] for x in (*officials, *statements))) + cities
     city_key = {c["id"]: c["key"] for c in cities}
     official_key = {o["id"]: o["key"] for o in officials}
     return {
@@ -79,6 +66,16 @@ async def export_scope(store: Store, scope: int) -> dict[str, Any]:
                         "date": s["said_on"], "url": s["source_url"]}
                        for s in statements],
     }
+
+
+async def _referenced(store: Store, kind: str, have: list[dict[str, Any]],
+                      ids: Iterable[int | None]) -> list[dict[str, Any]]:
+    """The entries `ids` name that are not in `have`, in order of first mention (read in
+    batches, not one query each)."""
+    known = {e["id"] for e in have}
+    wanted = [i for i in dict.fromkeys(ids) if i is not None and i not in known]
+    found = {e["id"]: e for e in await store.entries_by_id(kind, wanted)}
+    return [found[i] for i in wanted if i in found]
 
 
 async def _source(store: Store, scope: int) -> dict[str, Any]:

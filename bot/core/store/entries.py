@@ -43,9 +43,18 @@ class EntryReads(StoreBase):
 
     async def scopes(self) -> tuple[int, ...]:
         """Every scope that holds an entry: 0 (global) and each server's id."""
+        # Each table's distinct guild_ids by hopping along its (guild_id, key) index: one
+        # seek per scope, instead of reading every row.
+        hops = ", ".join(
+            f"{name}(g) AS (SELECT min(guild_id) FROM {table} UNION ALL SELECT"
+            f" (SELECT min(guild_id) FROM {table} WHERE guild_id > g) FROM {name}"
+            " WHERE g IS NOT NULL)"
+            for name, table in (("c", "cities"), ("o", "officials"), ("s", "statements"))
+        )
         rows = await self._rows(
-            "SELECT guild_id FROM cities UNION SELECT guild_id FROM officials"
-            " UNION SELECT guild_id FROM statements UNION SELECT 0"
+            f"WITH RECURSIVE {hops} SELECT g FROM c WHERE g IS NOT NULL"
+            " UNION SELECT g FROM o WHERE g IS NOT NULL"
+            " UNION SELECT g FROM s WHERE g IS NOT NULL UNION SELECT 0"
         )
         return tuple(sorted(row[0] for row in rows))
 

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.core.store.audit import AuditLog
 from bot.core.store.base import placeholders
+from bot.core.store.name_keys import NAMED
 from bot.core.store.snapshots import ALIAS_COLUMN, COLUMNS, NOW, TABLES, EntrySnapshots
 from bot.core.validation import LIMITS, slug
 
@@ -70,6 +71,8 @@ class EntryWrites(EntrySnapshots, AuditLog):
             )
             if cursor.rowcount != 1:  # cannot happen under the lock; never write blind
                 raise VersionConflict(int(before["version"]))
+            if "name" in columns and kind in NAMED:
+                await self._write_name_key(db, kind, entry_id, columns["name"])
             if "facts" in changes and kind == "city":
                 await db.execute("DELETE FROM city_facts WHERE city_id = ?", (entry_id,))
                 await db.executemany(
@@ -134,6 +137,8 @@ class EntryWrites(EntrySnapshots, AuditLog):
             (guild_id, key, *(values[c] for c in columns)),
         )
         entry_id = int(cursor.lastrowid or 0)
+        if kind in NAMED:
+            await self._write_name_key(db, kind, entry_id, values["name"])
         if kind == "city":
             await db.executemany(
                 "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
@@ -147,9 +152,11 @@ class EntryWrites(EntrySnapshots, AuditLog):
                         hint: str) -> str:
         """A key unused in this scope and in the global one, so exports never collide."""
         base = slug(hint)[: LIMITS["key"] - 4]
+        # Keys are lower-case letters, digits and dashes (slug, clean_key): those that start
+        # with `base` are one range of the (guild_id, key) index, not a scan of the scope.
         async with db.execute(
-            f"SELECT key FROM {TABLES[kind]} WHERE guild_id IN (0, ?) AND key LIKE ? || '%'",
-            (guild_id, base),
+            f"SELECT key FROM {TABLES[kind]} WHERE guild_id IN (0, ?) AND key >= ? AND key < ?",
+            (guild_id, base, base + "\U0010ffff"),
         ) as cursor:
             taken = {r[0] for r in await cursor.fetchall()}
         key, n = base, 1
@@ -162,5 +169,4 @@ class EntryWrites(EntrySnapshots, AuditLog):
                                aliases: Iterable[str]) -> None:
         column = ALIAS_COLUMN[kind]
         await db.execute(f"DELETE FROM aliases WHERE {column} = ?", (entry_id,))
-        await db.executemany(f"INSERT INTO aliases ({column}, alias) VALUES (?, ?)",
-                             [(entry_id, alias) for alias in aliases])
+        await self._insert_aliases(db, kind, entry_id, aliases)

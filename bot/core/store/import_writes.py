@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.store.entry_writes import EntryWrites
+from bot.core.store.name_keys import NAMED
 from bot.core.store.snapshots import ALIAS_COLUMN, COLUMNS, NOW, TABLES
 
 
@@ -47,6 +48,8 @@ class ImportWrites(EntryWrites):
                         f" version = version + 1, updated_at = {NOW} WHERE id = ?",
                         (*columns.values(), entry_id),
                     )
+                    if "name" in columns and step.kind in NAMED:
+                        await self._write_name_key(db, step.kind, entry_id, columns["name"])
                     if step.kind == "city":
                         await db.execute("DELETE FROM city_facts WHERE city_id = ?", (entry_id,))
                         await db.executemany(

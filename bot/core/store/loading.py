@@ -5,10 +5,11 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.core.dataset import Dataset
-from bot.core.store.base import StoreBase
+from bot.core.store.name_keys import NameKeys
+from bot.core.text import normalize
 
 
-class DatasetWrites(StoreBase):
+class DatasetWrites(NameKeys):
     async def insert_dataset(self, dataset: Dataset, guild_id: int = 0) -> int:
         """Insert every row of `dataset` into `guild_id`'s scope; returns the source id."""
         async with self.transaction() as db:
@@ -28,31 +29,26 @@ class DatasetWrites(StoreBase):
         city_ids: dict[str, int] = {}
         for c in dataset.cities:
             cursor = await db.execute(
-                "INSERT INTO cities (guild_id, key, name, state, stance, source_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, c.key, c.name, c.state, c.stance, source_id),
+                "INSERT INTO cities (guild_id, key, name, name_key, state, stance, source_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, c.key, c.name, normalize(c.name), c.state, c.stance, source_id),
             )
             city_ids[c.key] = int(cursor.lastrowid or 0)
             await db.executemany(
                 "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
                 [(city_ids[c.key], i, fact) for i, fact in enumerate(c.facts)],
             )
-            await db.executemany(
-                "INSERT INTO aliases (city_id, alias) VALUES (?, ?)",
-                [(city_ids[c.key], alias) for alias in c.aliases],
-            )
+            await self._insert_aliases(db, "city", city_ids[c.key], c.aliases)
         official_ids: dict[str, int] = {}
         for o in dataset.officials:
             cursor = await db.execute(
-                "INSERT INTO officials (guild_id, key, name, role, city_id, source_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, o.key, o.name, o.role, city_ids.get(o.city or ""), source_id),
+                "INSERT INTO officials (guild_id, key, name, name_key, role, city_id, source_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, o.key, o.name, normalize(o.name), o.role, city_ids.get(o.city or ""),
+                 source_id),
             )
             official_ids[o.key] = int(cursor.lastrowid or 0)
-            await db.executemany(
-                "INSERT INTO aliases (official_id, alias) VALUES (?, ?)",
-                [(official_ids[o.key], alias) for alias in o.aliases],
-            )
+            await self._insert_aliases(db, "official", official_ids[o.key], o.aliases)
         await db.executemany(
             "INSERT INTO statements (guild_id, key, official_id, city_id, kind, text,"
             " said_where, said_when, said_on, source_id, source_url)"

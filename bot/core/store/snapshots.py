@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
 
-from bot.core.store.base import StoreBase, placeholders
+from bot.core.store.base import placeholders
+from bot.core.store.name_keys import NameKeys, chunks
 
 TABLES = {"city": "cities", "official": "officials", "statement": "statements"}
 ALIAS_COLUMN = {"city": "city_id", "official": "official_id"}
@@ -20,7 +23,7 @@ COLUMNS = {
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
-class EntrySnapshots(StoreBase):
+class EntrySnapshots(NameKeys):
     """Reads of entries as moderators see them: removed ones too, with version."""
 
     # ---- snapshots -------------------------------------------------------------------------
@@ -32,43 +35,73 @@ class EntrySnapshots(StoreBase):
     async def _snapshot(
         self, db: aiosqlite.Connection, kind: str, entry_id: int
     ) -> dict[str, Any] | None:
+        found = await self._snapshots(db, kind, "e.id = ?", (entry_id,))
+        return found[0] if found else None
+
+    async def _snapshots(self, db: aiosqlite.Connection, kind: str, where: str,
+                         params: Sequence[Any]) -> list[dict[str, Any]]:
+        """Snapshots of the rows of `kind` that `where` (on the table as `e`) selects, by id:
+        one query for the rows, one for their facts and one for their aliases."""
         table = TABLES[kind]
-        async with db.execute(f"SELECT * FROM {table} WHERE id = ?", (entry_id,)) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        snap: dict[str, Any] = {"id": row["id"], "guild_id": row["guild_id"], "key": row["key"]}
-        snap.update({column: row[column] for column in COLUMNS[kind]})
+        async with db.execute(f"SELECT * FROM {table} e WHERE {where} ORDER BY e.id",
+                              tuple(params)) as cursor:
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return []
+        facts: dict[int, list[str]] = defaultdict(list)
+        aliases: dict[int, list[str]] = defaultdict(list)
         if kind == "city":
             async with db.execute(
-                "SELECT text FROM city_facts WHERE city_id = ? ORDER BY position", (entry_id,)
+                f"SELECT f.city_id, f.text FROM city_facts f JOIN {table} e ON e.id = f.city_id"
+                f" WHERE {where} ORDER BY f.city_id, f.position", tuple(params),
             ) as cursor:
-                snap["facts"] = [r[0] for r in await cursor.fetchall()]
+                for owner, text in await cursor.fetchall():
+                    facts[owner].append(text)
         if kind in ALIAS_COLUMN:
+            column = ALIAS_COLUMN[kind]
             async with db.execute(
-                f"SELECT alias FROM aliases WHERE {ALIAS_COLUMN[kind]} = ? ORDER BY id",
-                (entry_id,),
+                f"SELECT a.{column}, a.alias FROM aliases a JOIN {table} e ON e.id = a.{column}"
+                f" WHERE {where} ORDER BY a.id", tuple(params),
             ) as cursor:
-                snap["aliases"] = [r[0] for r in await cursor.fetchall()]
-        snap["version"] = row["version"]
-        snap["deleted_at"] = row["deleted_at"]
-        return snap
+                for owner, alias in await cursor.fetchall():
+                    aliases[owner].append(alias)
+        return [_snap(kind, row, facts, aliases) for row in rows]
 
     async def entries(self, kind: str, scopes: Sequence[int], *,
                       removed: bool = False) -> list[dict[str, Any]]:
         """Snapshots of every entry of `kind` in `scopes` (live ones, or all with `removed`)."""
-        table = TABLES[kind]
-        live = "" if removed else " AND deleted_at IS NULL"
-        rows = await self._rows(
-            f"SELECT id FROM {table} WHERE guild_id IN ({placeholders(scopes)}){live} ORDER BY id",
-            scopes,
-        )
-        found = []
-        for row in rows:
-            snap = await self._snapshot(self._db, kind, row[0])
-            if snap is not None:
-                found.append(snap)
+        live = "" if removed else " AND e.deleted_at IS NULL"
+        return await self._snapshots(self._db, kind,
+                                     f"e.guild_id IN ({placeholders(scopes)}){live}", scopes)
+
+    async def removed_entries(self, kind: str, scopes: Sequence[int]) -> list[dict[str, Any]]:
+        """Snapshots of the removed entries of `kind` in `scopes`, by id."""
+        return await self._snapshots(
+            self._db, kind, f"e.guild_id IN ({placeholders(scopes)}) AND e.deleted_at IS NOT NULL",
+            scopes)
+
+    async def entries_by_id(self, kind: str, ids: Iterable[int]) -> list[dict[str, Any]]:
+        """Snapshots of these entries (any scope, removed or not), by id; unknown ids skipped."""
+        wanted = sorted(set(ids))
+        found: list[dict[str, Any]] = []
+        for part in chunks(wanted):
+            found += await self._snapshots(self._db, kind, f"e.id IN ({placeholders(part)})",
+                                           part)
         return found
+
+    async def speaker_statements(self, official_id: int,
+                                 scopes: Sequence[int] | None) -> list[dict[str, Any]]:
+        """Snapshots of one speaker's live statements in `scopes` (None: every scope), by id."""
+        guild = "" if scopes is None else f" AND e.guild_id IN ({placeholders(scopes)})"
+        return await self._snapshots(
+            self._db, "statement", f"e.official_id = ? AND e.deleted_at IS NULL{guild}",
+            (official_id, *(scopes or ())))
+
+    async def name_holders(self, kind: str, names: Iterable[str],
+                           scopes: Sequence[int] | None) -> list[dict[str, Any]]:
+        """Snapshots of the live entries (in `scopes`; None: every scope) that may already
+        carry one of `names` as name or alias, by id: a superset, see `name_holder_ids`."""
+        return await self.entries_by_id(kind, await self.name_holder_ids(kind, names, scopes))
 
     async def live_references(self, kind: str, entry_id: int) -> int:
         """How many live entries point at this city or official."""
@@ -82,3 +115,17 @@ class EntrySnapshots(StoreBase):
                 " + (SELECT count(*) FROM officials WHERE city_id = ?1 AND deleted_at IS NULL)",
                 (entry_id,)))
         return 0
+
+
+def _snap(kind: str, row: sqlite3.Row, facts: dict[int, list[str]],
+          aliases: dict[int, list[str]]) -> dict[str, Any]:
+    entry_id = row["id"]
+    snap: dict[str, Any] = {"id": entry_id, "guild_id": row["guild_id"], "key": row["key"]}
+    snap.update({column: row[column] for column in COLUMNS[kind]})
+    if kind == "city":
+        snap["facts"] = list(facts.get(entry_id, ()))
+    if kind in ALIAS_COLUMN:
+        snap["aliases"] = list(aliases.get(entry_id, ()))
+    snap["version"] = row["version"]
+    snap["deleted_at"] = row["deleted_at"]
+    return snap
