@@ -291,6 +291,8 @@ async def test_slash_add_statement_without_text_opens_the_form(cog: ModerationCo
     await form.on_submit(submit)
     embed = submit.response.send_message.call_args.kwargs["embed"]
     assert embed.title.startswith("Added statement")
+    allowed = submit.response.send_message.call_args.kwargs["allowed_mentions"]
+    assert allowed.to_dict() == discord.AllowedMentions.none().to_dict()
 
 
 # ---- suggestions and review ---------------------------------------------------------------

@@ -35,6 +35,7 @@ from bot.discord_app.cogs.moderation.flags import (
 from bot.discord_app.cogs.moderation.views import (
     REVIEW_PAGE,
     ConfirmRemove,
+    EditStatementForm,
     StatementForm,
     first_embed,
     review_view,
@@ -165,12 +166,34 @@ class ModerationCog(commands.Cog, name="Moderation"):
                             flags: EditOfficialFlags) -> None:
         await self._edit(ctx, "official", entry, flags.fields())
 
-    @edit.command(name="statement", description="Edit one of this server's statements")
+    @edit.command(name="statement", description="Edit one of this server's statements "
+                  "(leave the fields empty for a form)")
     @app_commands.describe(entry="The statement (pick from the list, or its id)")
     @is_moderator()
     async def edit_statement(self, ctx: commands.Context[CityBot], entry: str, *,
                              flags: EditStatementFlags) -> None:
-        await self._edit(ctx, "statement", entry, flags.fields())
+        fields = flags.fields()
+        if ctx.interaction is not None and all(v is None for v in fields.values()):
+            await self._open_edit_form(ctx, ctx.interaction, entry)
+            return
+        await self._edit(ctx, "statement", entry, fields)
+
+    async def _open_edit_form(self, ctx: commands.Context[CityBot],
+                              interaction: discord.Interaction, entry: str) -> None:
+        """A form holding the statement as it is now; saving re-checks who submits it and
+        edits only if the statement is still at the version read here."""
+        try:
+            snap = await self.moderation.find(await self.actor(ctx), "statement", entry)
+        except Refusal as exc:
+            await reply(ctx, refused(exc))
+            return
+        entry_id = str(snap["id"])
+
+        async def edit(actor: Actor, changes: dict[str, str | None], version: int) -> Outcome:
+            return await self.moderation.edit(actor, "statement", entry_id, changes,
+                                              expected_version=version)
+
+        await interaction.response.send_modal(EditStatementForm(snap, edit))
 
     async def _edit(self, ctx: commands.Context[CityBot], kind: EntryKind, entry: str,
                     fields: Mapping[str, str | None]) -> None:

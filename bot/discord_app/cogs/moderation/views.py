@@ -1,5 +1,5 @@
-"""Moderation's buttons and form: confirm a removal, review suggestions (persistent), and the
-statement form for long text."""
+"""Moderation's buttons and forms: confirm a removal, review suggestions (persistent), and the
+statement forms for long text (add, and edit prefilled with the current values)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import discord
 
 from bot.core.matching import EntryRef
 from bot.core.models import Answer
-from bot.core.moderation import Actor, Outcome
-from bot.core.moderation.replies import outcome_for_proposer
+from bot.core.moderation import Actor, Outcome, Refusal
+from bot.core.moderation.replies import outcome_for_proposer, refused
+from bot.core.moderation.rules import FIELDS
 from bot.core.store.suggestions import SuggestionRow
 from bot.core.validation import LIMITS
 from bot.discord_app.checks import MODERATOR_NEEDED, interaction_moderator
@@ -131,41 +132,107 @@ async def tell_proposer(bot: CityBot, suggestion: SuggestionRow) -> None:
         log.info("could not tell the proposer of suggestion #%d", suggestion.id)
 
 
-class StatementForm(discord.ui.Modal, title="Add a statement"):
-    """The long fields of a statement; speaker, city and kind come from the slash options."""
+# Discord's own limits on a modal: title and labels 45 characters, 5 inputs.
+MODAL_TITLE = 45
+DATE_LENGTH = len("2016-11-14")
+# The form's inputs, by the core's field names (bot/core/moderation/rules.py FIELDS).
+FORM_FIELDS = ("text", "where", "when", "date", "url")
+NO_PINGS = discord.AllowedMentions.none()
 
-    text: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+
+def clipped(value: object, limit: int | None) -> str | None:
+    """A stored value as an input's default: text, at most `limit` characters (None: empty)."""
+    if value is None or value == "":
+        return None
+    text = str(value)
+    return text[:limit] if limit is not None else text
+
+
+class StatementInputs(discord.ui.Modal):
+    """The long fields of a statement, with the core's limits (bot/core/validation.py)."""
+
+    text: discord.ui.TextInput[StatementInputs] = discord.ui.TextInput(
         label="What was said", style=discord.TextStyle.paragraph, max_length=LIMITS["text"])
-    where: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+    where: discord.ui.TextInput[StatementInputs] = discord.ui.TextInput(
         label="Where it was said", required=False, max_length=LIMITS["where"])
-    when: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+    when: discord.ui.TextInput[StatementInputs] = discord.ui.TextInput(
         label="When, in words", required=False, max_length=LIMITS["when"])
-    date: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
-        label="Date (YYYY-MM-DD)", required=False, max_length=10)
-    url: discord.ui.TextInput[StatementForm] = discord.ui.TextInput(
+    date: discord.ui.TextInput[StatementInputs] = discord.ui.TextInput(
+        label="Date (YYYY-MM-DD)", required=False, max_length=DATE_LENGTH)
+    url: discord.ui.TextInput[StatementInputs] = discord.ui.TextInput(
         label="Source link (http or https)", required=False, max_length=LIMITS["url"])
+
+    def inputs(self) -> dict[str, discord.ui.TextInput[StatementInputs]]:
+        return {name: getattr(self, name) for name in FORM_FIELDS}
+
+    def prefill(self, values: Mapping[str, object]) -> None:
+        for name, item in self.inputs().items():
+            item.default = clipped(values.get(name), item.max_length)
+
+    def submitted(self) -> dict[str, str]:
+        return {name: str(item.value or "").strip() for name, item in self.inputs().items()}
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception,
+                       /) -> None:
+        log.error("statement form failed", exc_info=error)
+        words = "Something went wrong on our side; nothing was saved."
+        with contextlib.suppress(discord.HTTPException, discord.InteractionResponded):
+            if interaction.response.is_done():
+                await interaction.followup.send(words, ephemeral=True,
+                                                allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(words, ephemeral=True,
+                                                        allowed_mentions=NO_PINGS)
+
+
+class StatementForm(StatementInputs, title="Add a statement"):
+    """Adds a statement; speaker, city and kind come from the slash options."""
 
     def __init__(self, fields: Mapping[str, str | None],
                  submit: Callable[[dict[str, str | None]], Awaitable[Outcome]]) -> None:
         super().__init__(timeout=900.0)
         self.fields = dict(fields)
         self._submit = submit
-        for name in ("where", "when", "date", "url"):
-            value = self.fields.get(name)
-            if value:
-                getattr(self, name).default = value[: getattr(self, name).max_length]
+        self.prefill({name: self.fields.get(name) for name in FORM_FIELDS if name != "text"})
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        for name in ("text", "where", "when", "date", "url"):
-            value = str(getattr(self, name).value or "").strip()
+        for name, value in self.submitted().items():
             self.fields[name] = value or None
         outcome = await self._submit(self.fields)
         await interaction.response.send_message(embed=first_embed(outcome.answer),
-                                                ephemeral=outcome.answer.private)
+                                                ephemeral=outcome.answer.private,
+                                                allowed_mentions=NO_PINGS)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception,
-                       /) -> None:
-        log.error("statement form failed", exc_info=error)
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.response.send_message(
-                "Something went wrong on our side; nothing was saved.", ephemeral=True)
+
+EditStatement = Callable[[Actor, dict[str, str | None], int], Awaitable[Outcome]]
+
+
+class EditStatementForm(StatementInputs):
+    """Edits a statement's long fields, prefilled with what it says now. Only the fields the
+    moderator changed are sent (emptied: cleared), with the version read when the form opened,
+    so the core refuses the edit if anyone changed the statement in between."""
+
+    def __init__(self, snap: Mapping[str, Any], edit: EditStatement) -> None:
+        self.entry_id = int(snap["id"])
+        super().__init__(title=f"Edit statement #{self.entry_id}"[:MODAL_TITLE], timeout=900.0)
+        self.version = int(snap["version"])
+        self._edit = edit
+        columns = FIELDS["statement"]
+        self.prefill({name: snap.get(columns[name]) for name in FORM_FIELDS})
+        self.shown = {name: (item.default or "").strip() for name, item in self.inputs().items()}
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        # Checked again: the moderator role or permission may be gone since the form opened.
+        actor = await interaction_actor(interaction)
+        if not (actor.owner or actor.moderator):
+            answer = refused(Refusal("permission", MODERATOR_NEEDED))
+            await interaction.response.send_message(embed=first_embed(answer), ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
+            return
+        changes: dict[str, str | None] = {
+            name: value for name, value in self.submitted().items()
+            if value != self.shown[name]}
+        outcome = await self._edit(actor, changes, self.version)
+        await interaction.response.send_message(embed=first_embed(outcome.answer),
+                                                ephemeral=outcome.answer.private,
+                                                allowed_mentions=NO_PINGS)
