@@ -47,7 +47,7 @@ from bot.core.matching.candidates import alive, phrase_matches, top_counted, wor
 from bot.core.matching.model import GLOBAL, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
 from bot.core.matching.scoring import Adjust, Scorer, fragment_adjust, name_adjust
-from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary
+from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
 
 _append = array.append
 SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
@@ -258,14 +258,8 @@ class FuzzyIndex:
         # pass over the postings in C, not a rebuild.
         alive = bytearray(ref is not None for ref in shard.slot_ref)
         shard.words.compact(alive)
-        if shard.postings is not shard.words.postings:
-            postings = shard.postings
-            for gram, posting in list(postings.items()):
-                kept = array("I", filter(alive.__getitem__, posting))
-                if kept:
-                    postings[gram] = kept
-                else:
-                    del postings[gram]
+        if shard.postings is not shard.words.postings:  # names: their trigrams too
+            drop_removed(shard.postings, alive)
         shard.dead = 0
 
     # ---- search ---------------------------------------------------------------------------

@@ -18,6 +18,16 @@ PREFIX_WORDS = 40  # at most this many words complete a word being typed
 _append = array.append
 
 
+def drop_removed(postings: dict[str, array], alive: bytearray) -> None:
+    """Drop removed slots (those not `alive`) from every posting, in C; and empty postings."""
+    for token, posting in list(postings.items()):
+        kept = array("I", filter(alive.__getitem__, posting))
+        if kept:
+            postings[token] = kept
+        else:
+            del postings[token]
+
+
 def deletes(word: str) -> set[str]:
     """The word and every string one deletion away (symmetric-delete typo matching)."""
     return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
@@ -58,14 +68,7 @@ class Vocabulary:
                 known.append(word)
 
     def compact(self, alive: bytearray) -> None:
-        """Drop removed slots (those not `alive`) from every posting, in C."""
-        postings = self.postings
-        for word, posting in list(postings.items()):
-            kept = array("I", filter(alive.__getitem__, posting))
-            if kept:
-                postings[word] = kept
-            else:
-                del postings[word]
+        drop_removed(self.postings, alive)
 
     def options(self, words: Iterable[str], last: str, documents: int, loose: bool = False
                 ) -> dict[str, list[str]]:
