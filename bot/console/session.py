@@ -16,7 +16,8 @@ from bot.core import answers
 from bot.core.bootstrap import Core
 from bot.core.commands import CommandSpec
 from bot.core.errors import StoreBusy
-from bot.core.models import Answer, Option
+from bot.core.models import Answer, Field, Option
+from bot.core.moderation.rules import FLAG_NAMES
 
 Extra = Callable[[str, str], Awaitable[Answer | None]]
 
@@ -73,9 +74,16 @@ class ConsoleSession:
         return await self.core.digest.preview(self.guild_id)
 
     async def _help(self, _argument: str, _line: str) -> Answer:
+        from bot.core.moderation.text_commands import NAMES, USAGE
+
         shared = self.core.lookup.help()
+        moderation = Field(
+            "Moderation (here you act as the bot's owner)",
+            "\n".join(USAGE.get(name, name) for name in NAMES)
+            + "\nFields: " + ", ".join(f"{flag}:" for flag in sorted(FLAG_NAMES))
+            + "\nExample: `add statement speaker: Ed Murray text: … date: 2016-11-16`")
         return replace(shared, fields=shared.fields + answers.help_answer(
-            CONSOLE_COMMANDS, self.prefix).fields)
+            CONSOLE_COMMANDS, self.prefix).fields + (moderation,))
 
     async def answer(self, line: str) -> Answer | None:
         """The answer to one typed line, or None for an empty line."""

@@ -96,3 +96,18 @@ def test_bad_setting_is_one_line(tmp_path: Path) -> None:
     done = _citybot("ask", "cities", tmp_path=tmp_path, env={"DEV_GUILD_ID": "not-a-number"})
     assert done.returncode == 2
     assert "DEV_GUILD_ID" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_console_help_lists_the_moderation_commands_it_accepts(core: Core) -> None:
+    session = ConsoleSession(core)
+    text = await session.reply("help")
+    assert text is not None and "Moderation" in text
+    for usage in ("add city|official|statement", "edit city|official|statement",
+                  "alias add|remove", "history [city|official|statement", "undo", "review"):
+        assert usage in text, usage
+    assert "speaker:" in text and "text:" in text and "where:" in text
+    assert text == await ConsoleSession(core).reply("help")  # the same every time
+    # What help offers works as typed.
+    added = await session.reply("add city name: Helpville state: Ohio")
+    assert added is not None and "Helpville" in added
+    assert "Helpville" in (await session.reply("history") or "")

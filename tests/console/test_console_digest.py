@@ -115,3 +115,4 @@ def test_console_process_previews_the_digest(tmp_path: Path) -> None:
     assert "!digest:" in done.stdout
     assert digest_rows(tmp_path / "c.db")["digest_posts"] == []
     assert "Traceback" not in done.stderr
+

@@ -18,6 +18,7 @@ USAGE = {
     "remove": "remove city|official|statement <id or name>",
     "restore": "restore city|official|statement <id>",
     "alias": "alias add|remove city|official <id> <alias>",
+    "history": "history [city|official|statement <id or name>]",
     "approve": "approve <suggestion id>",
     "reject": "reject <suggestion id>",
 }
