@@ -17,7 +17,8 @@ from bot.core.bootstrap import Core
 from bot.core.commands import CommandSpec
 from bot.core.errors import StoreBusy
 from bot.core.models import Answer, Field, Option
-from bot.core.moderation.rules import FLAG_NAMES
+from bot.core.moderation.rules import FLAG_NAMES, Actor
+from bot.core.moderation.text_commands import NAMES, USAGE, run_text
 
 Extra = Callable[[str, str], Awaitable[Answer | None]]
 
@@ -55,9 +56,6 @@ class ConsoleSession:
 
     def _add_moderation(self) -> None:
         """`add`, `edit`, `remove`, `undo` … typed here act as the bot's owner."""
-        from bot.core.moderation import Actor
-        from bot.core.moderation.text_commands import NAMES, run_text
-
         actor = Actor.console(self.guild_id)
         for name in NAMES:
             async def extra(argument: str, _line: str, name: str = name) -> Answer | None:
@@ -74,8 +72,6 @@ class ConsoleSession:
         return await self.core.digest.preview(self.guild_id)
 
     async def _help(self, _argument: str, _line: str) -> Answer:
-        from bot.core.moderation.text_commands import NAMES, USAGE
-
         shared = self.core.lookup.help()
         moderation = Field(
             "Moderation (here you act as the bot's owner)",

@@ -15,6 +15,10 @@ from bot.discord_app.views import Paginator, PickView, Show
 if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
 
+# Every message passes this, though the client's default is the same: stored and typed text
+# must never ping, whatever a future default says.
+NO_PINGS = discord.AllowedMentions.none()
+
 
 def guild_id_of(ctx: commands.Context[CityBot] | discord.Interaction) -> int | None:
     return ctx.guild.id if ctx.guild is not None else None
@@ -41,7 +45,7 @@ async def send_answer(ctx: commands.Context[CityBot], answer: Answer, show: Show
         embed=embeds[0],
         view=view or discord.utils.MISSING,
         ephemeral=answer.private,
-        allowed_mentions=discord.AllowedMentions.none(),
+        allowed_mentions=NO_PINGS,
     )
     if view is not None:
         view.message = message

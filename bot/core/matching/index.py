@@ -134,12 +134,6 @@ class FuzzyIndex:
     def __contains__(self, ref: EntryRef) -> bool:
         return ref in self._scope_of
 
-    def refs(self, scopes: Iterable[int]) -> list[EntryRef]:
-        return [
-            ref for scope in dict.fromkeys(scopes) if (shard := self._shards.get(scope))
-            for ref in shard.refs
-        ]
-
     def label(self, ref: EntryRef) -> str:
         label = self._labels[ref]
         if self._joins:
@@ -366,7 +360,7 @@ class FuzzyIndex:
         name has it, as the words one typo away (or that it begins, if it is the last);
         and whether every word typed was found so."""
         vocabulary, words = shard.words, query.words
-        options = vocabulary.options(words, words[-1], len(shard.texts))
+        options = vocabulary.options(words, len(shard.texts))
         groups = word_groups(options, vocabulary.postings, self._posting_budget)
         rerank = self._rerank // 2 if query.quick else self._rerank
         found = top_counted(shard.slot_ref, groups, self._posting_budget, rerank)
@@ -391,7 +385,7 @@ class FuzzyIndex:
         for loose in (False,) if query.quick else (False, True):
             # First each known word as itself; then, if no document holds that phrase,
             # every word of 3+ letters may be misspelt, even into another real word.
-            options = vocabulary.options(words, words[-1], len(shard.texts), loose)
+            options = vocabulary.options(words, len(shard.texts), loose)
             sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items()
                      if found}
             if not sizes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Iterable
 from itertools import repeat
 
 MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
@@ -70,15 +69,16 @@ class Vocabulary:
     def compact(self, alive: bytearray) -> None:
         drop_removed(self.postings, alive)
 
-    def options(self, words: Iterable[str], last: str, documents: int, loose: bool = False
+    def options(self, words: list[str], documents: int, loose: bool = False
                 ) -> dict[str, list[str]]:
         """Per query word, the words it may stand for: itself, else the words one typo
-        away (two for long words); the word being typed (`last`) also by the words it
+        away (two for long words); the word being typed (the last) also by the words it
         begins, unless it is a word itself. `loose`: a real word may be a typo too, if it
         has 4+ letters, or 3 and is not in every twentieth of the `documents` ("the",
         "for" stay)."""
         postings, known_deletes, vocabulary = self.postings, self.deletes, self.words
         options: dict[str, list[str]] = {}
+        last = words[-1]
         shortest = MIN_TYPO_WORD - 1 if loose else MIN_TYPO_WORD  # "teh" is no word: a typo
         for word in words:
             if word in options:

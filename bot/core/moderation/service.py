@@ -43,7 +43,8 @@ class Moderation(ModeratorRoles, EntryChanges, AliasEdits, AuditHistory, Suggest
             return []
         index = self.lookup.catalog.indexes[kind]
         if text.strip():
-            pairs = [(h.ref, h.label) for h in index.search(text, scopes, limit)
+            # Per keystroke, as the lookup boxes: the quick search, bounded work.
+            pairs = [(h.ref, h.label) for h in index.search(text, scopes, limit, quick=True)
                      if h.score >= 50]
         else:
             pairs = [(ref, label) for label, ref in index.first_entries(scopes, limit)]

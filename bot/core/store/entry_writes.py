@@ -71,16 +71,7 @@ class EntryWrites(EntrySnapshots, AuditLog):
             )
             if cursor.rowcount != 1:  # cannot happen under the lock; never write blind
                 raise VersionConflict(int(before["version"]))
-            if "name" in columns and kind in NAMED:
-                await self._write_name_key(db, kind, entry_id, columns["name"])
-            if "facts" in changes and kind == "city":
-                await db.execute("DELETE FROM city_facts WHERE city_id = ?", (entry_id,))
-                await db.executemany(
-                    "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
-                    [(entry_id, i, fact) for i, fact in enumerate(changes["facts"])],
-                )
-            if "aliases" in changes and kind in ALIAS_COLUMN:
-                await self._replace_aliases(db, kind, entry_id, changes["aliases"])
+            await self._write_beside(db, kind, entry_id, changes)
             after = await self._snapshot(db, kind, entry_id)
             assert after is not None
             audit_id = await self._audit(db, int(before["guild_id"]), actor_id, action, kind,
@@ -137,16 +128,23 @@ class EntryWrites(EntrySnapshots, AuditLog):
             (guild_id, key, *(values[c] for c in columns)),
         )
         entry_id = int(cursor.lastrowid or 0)
-        if kind in NAMED:
+        await self._write_beside(db, kind, entry_id, {"facts": (), "aliases": (), **values})
+        return entry_id
+
+    async def _write_beside(self, db: aiosqlite.Connection, kind: str, entry_id: int,
+                            values: Mapping[str, Any]) -> None:
+        """What goes with an entry's row once it is written: the key of a new name, and the
+        facts and aliases given in `values` (replacing the old ones)."""
+        if "name" in values and kind in NAMED:
             await self._write_name_key(db, kind, entry_id, values["name"])
-        if kind == "city":
+        if "facts" in values and kind == "city":
+            await db.execute("DELETE FROM city_facts WHERE city_id = ?", (entry_id,))
             await db.executemany(
                 "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
-                [(entry_id, i, fact) for i, fact in enumerate(values.get("facts", ()))],
+                [(entry_id, i, fact) for i, fact in enumerate(values["facts"])],
             )
-        if kind in ALIAS_COLUMN:
-            await self._replace_aliases(db, kind, entry_id, values.get("aliases", ()))
-        return entry_id
+        if "aliases" in values and kind in ALIAS_COLUMN:
+            await self._replace_aliases(db, kind, entry_id, values["aliases"])
 
     async def _free_key(self, db: aiosqlite.Connection, kind: str, guild_id: int,
                         hint: str) -> str:

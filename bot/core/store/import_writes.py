@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.store.entry_writes import EntryWrites
-from bot.core.store.name_keys import NAMED
-from bot.core.store.snapshots import ALIAS_COLUMN, COLUMNS, NOW, TABLES
+from bot.core.store.snapshots import COLUMNS, NOW, TABLES
 
 
 class ImportWrites(EntryWrites):
@@ -48,17 +47,8 @@ class ImportWrites(EntryWrites):
                         f" version = version + 1, updated_at = {NOW} WHERE id = ?",
                         (*columns.values(), entry_id),
                     )
-                    if "name" in columns and step.kind in NAMED:
-                        await self._write_name_key(db, step.kind, entry_id, columns["name"])
-                    if step.kind == "city":
-                        await db.execute("DELETE FROM city_facts WHERE city_id = ?", (entry_id,))
-                        await db.executemany(
-                            "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
-                            [(entry_id, i, f) for i, f in enumerate(values.get("facts", ()))],
-                        )
-                    if step.kind in ALIAS_COLUMN:
-                        await self._replace_aliases(db, step.kind, entry_id,
-                                                    values.get("aliases", ()))
+                    await self._write_beside(db, step.kind, entry_id,
+                                             {"facts": (), "aliases": (), **values})
                 else:
                     continue
                 after = await self._snapshot(db, step.kind, entry_id)

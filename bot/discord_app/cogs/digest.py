@@ -20,6 +20,7 @@ from bot.core.digest import DigestPost, DigestService, Trigger, zone_names
 from bot.core.models import Answer
 from bot.discord_app.checks import hybrid_permissions_check
 from bot.discord_app.render import CHOICE_TEXT, CHOICES, render_embeds
+from bot.discord_app.respond import NO_PINGS
 
 if TYPE_CHECKING:
     from datetime import date
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class ChannelGone(Exception):
@@ -102,7 +102,7 @@ class DigestCog(commands.Cog, name="Digest"):
             channel = await self._channel(post.channel_id)
             answer = await self.digests.answer_for(post)
             message = await channel.send(embed=render_embeds(answer)[0],
-                                         allowed_mentions=NO_MENTIONS)
+                                         allowed_mentions=NO_PINGS)
         except Exception as exc:
             reason = describe_failure(exc)
             log.warning("digest: guild %s, %s: %s", post.guild_id, post.local_date, reason,
@@ -125,7 +125,7 @@ class DigestCog(commands.Cog, name="Digest"):
 
     async def _reply(self, ctx: commands.Context[CityBot], answer: Answer) -> None:
         await ctx.send(embed=render_embeds(answer)[0], ephemeral=True,
-                       allowed_mentions=NO_MENTIONS)
+                       allowed_mentions=NO_PINGS)
 
     @staticmethod
     def _guild_id(ctx: commands.Context[CityBot]) -> int:
@@ -195,17 +195,17 @@ class DigestCog(commands.Cog, name="Digest"):
     async def digest_preview(self, ctx: commands.Context[CityBot]) -> None:
         embed = render_embeds(await self.digests.preview(self._guild_id(ctx)))[0]
         if ctx.interaction is not None:
-            await ctx.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await ctx.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
             return
         # A `!` command has no ephemeral reply: the preview goes to the asker's DMs.
         try:
-            await ctx.author.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            await ctx.author.send(embed=embed, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             await self._reply(ctx, answers.error(
                 "I could not send you a DM with the preview: allow DMs from this server, "
                 "or use `/digest preview`, which only you can see."))
             return
-        await ctx.send("Sent you the preview in a DM.", allowed_mentions=NO_MENTIONS)
+        await ctx.send("Sent you the preview in a DM.", allowed_mentions=NO_PINGS)
 
     @digest.command(name="now", description="Post today's digest now (it counts as today's)")
     @hybrid_permissions_check(manage_guild=True)

@@ -19,7 +19,8 @@ from bot.core.moderation.rules import FIELDS
 from bot.core.store.suggestions import SuggestionRow
 from bot.core.validation import LIMITS
 from bot.discord_app.checks import MODERATOR_NEEDED, interaction_moderator
-from bot.discord_app.render import render_embeds
+from bot.discord_app.render import MODAL_TITLE, render_embeds
+from bot.discord_app.respond import NO_PINGS
 from bot.discord_app.views import OwnedView
 
 if TYPE_CHECKING:
@@ -127,17 +128,14 @@ async def tell_proposer(bot: CityBot, suggestion: SuggestionRow) -> None:
             return
         message = channel.get_partial_message(suggestion.message_id)  # type: ignore[union-attr]
         await message.reply(outcome_for_proposer(suggestion), mention_author=False,
-                            allowed_mentions=discord.AllowedMentions.none())
+                            allowed_mentions=NO_PINGS)
     except discord.HTTPException:
         log.info("could not tell the proposer of suggestion #%d", suggestion.id)
 
 
-# Discord's own limits on a modal: title and labels 45 characters, 5 inputs.
-MODAL_TITLE = 45
 DATE_LENGTH = len("2016-11-14")
 # The form's inputs, by the core's field names (bot/core/moderation/rules.py FIELDS).
 FORM_FIELDS = ("text", "where", "when", "date", "url")
-NO_PINGS = discord.AllowedMentions.none()
 
 
 def clipped(value: object, limit: int | None) -> str | None:
