@@ -112,15 +112,17 @@ async def plan_import(store: Store, actor: Actor, raw: Any, scope: int) -> list[
     dataset: Dataset = parse_dataset(raw)
     rows = {"city": dataset.cities, "official": dataset.officials,
             "statement": dataset.statements}
-    own = {kind: {e["key"]: e for e in await store.entries(kind, (scope,), removed=True)}
+    # Only the entries the file's keys name are read (its own scope's, removed ones too, and
+    # the live global ones), not every entry in scope.
+    own = {kind: {e["key"]: e for e in await store.entries_by_key(
+                      kind, scope, (row.key for row in rows[kind]), removed=True)}
            for kind, _ in SECTIONS}
-    glob = {kind: ({e["key"]: e for e in await store.entries(kind, (GLOBAL,))}
+    glob = {kind: ({e["key"]: e for e in await store.entries_by_key(
+                        kind, GLOBAL, (row.key for row in rows[kind]))}
                    if scope != GLOBAL else {}) for kind, _ in SECTIONS}
-    visible = scopes_for(scope) if scope != GLOBAL else tuple(await store.scopes())
-    key_of: dict[str, dict[int, str]] = {
-        kind: {e["id"]: k for k, e in (*own[kind].items(), *glob[kind].items())}
-        for kind, _ in SECTIONS
-    }
+    # The global scope sees every scope (None), a server's its own and the global one.
+    visible = scopes_for(scope) if scope != GLOBAL else None
+    key_of = await _keys_of_references(store, scope, own, glob)
     steps: list[ImportStep] = []
     mapped: dict[str, set[int]] = {kind: set() for kind, _ in SECTIONS}
     for kind, section in SECTIONS:
@@ -147,6 +149,27 @@ async def plan_import(store: Store, actor: Actor, raw: Any, scope: int) -> list[
     return steps
 
 
+async def _keys_of_references(store: Store, scope: int,
+                               own: Mapping[str, Mapping[str, Mapping[str, Any]]],
+                               glob: Mapping[str, Mapping[str, Mapping[str, Any]]]
+                               ) -> dict[str, dict[int, str]]:
+    """id -> key of the cities and officials the matched entries refer to, where a file can
+    name them: the scope's own entries (removed ones too) and the live global ones. A
+    reference to any other entry has no key, so never equals the file's."""
+    key_of: dict[str, dict[int, str]] = {
+        kind: {e["id"]: k for k, e in (*own[kind].items(), *glob[kind].items())}
+        for kind, _ in SECTIONS
+    }
+    matched = [e for kind, _ in SECTIONS for e in (*own[kind].values(), *glob[kind].values())]
+    for column, ref_kind in (("official_id", "official"), ("city_id", "city")):
+        wanted = {e[column] for e in matched if e.get(column) is not None} - set(key_of[ref_kind])
+        for e in await store.entries_by_id(ref_kind, wanted):
+            if e["guild_id"] == scope or (scope != GLOBAL and e["guild_id"] == GLOBAL
+                                          and e["deleted_at"] is None):
+                key_of[ref_kind][e["id"]] = e["key"]
+    return key_of
+
+
 def _same(kind: str, entry: Mapping[str, Any], values: Mapping[str, Any],
           refs: Mapping[str, str | None], key_of: Mapping[str, Mapping[int, str]]) -> bool:
     if any(entry.get(column) != value for column, value in values.items()):
@@ -160,17 +183,30 @@ def _same(kind: str, entry: Mapping[str, Any], values: Mapping[str, Any],
     return True
 
 
-async def _check_clashes(store: Store, steps: list[ImportStep], visible: tuple[int, ...],
+async def _check_clashes(store: Store, steps: list[ImportStep],
+                         visible: tuple[int, ...] | None,
                          mapped: Mapping[str, set[int]]) -> None:
+    """Names, aliases and statements against the live entries `visible` (None: every scope)
+    other than those the file overwrites, and against the file's earlier rows. Only the
+    entries that could collide with a row that is written are read: the holders of its
+    names and aliases, and its speaker's statements; the comparison is as on all of them."""
     index = {kind: 0 for kind, _ in SECTIONS}
     sections = dict(SECTIONS)
     pools: dict[str, list[dict[str, Any]]] = {}
-    for kind, _ in SECTIONS:
-        pools[kind] = [e for e in await store.entries(kind, visible)
+    for kind in ("city", "official"):
+        names = [n for s in steps if s.kind == kind and s.write
+                 for n in (s.values["name"], *s.values["aliases"])]
+        pools[kind] = [e for e in await store.name_holders(kind, names, visible)
                        if e["id"] not in mapped[kind]]
     speaker_of = {f"official:{s.key}": (f"id:{s.existing_id}" if s.existing_id is not None
                                         else f"new:{s.key}")
                   for s in steps if s.kind == "official"}
+    speakers = {speaker_of.get(str(s.refs["official_id"]), "") for s in steps
+                if s.kind == "statement" and s.write}
+    pools["statement"] = [
+        e for e in await store.speakers_statements(
+            (int(x[3:]) for x in speakers if x.startswith("id:")), visible)
+        if e["id"] not in mapped["statement"]]
     for step in steps:
         i = index[step.kind]
         index[step.kind] += 1

@@ -95,24 +95,26 @@ class NameKeys(StoreBase):
         alias may normalise like one of `names`: their key is equal, or not known yet. A
         superset: the caller compares the names themselves."""
         keys = sorted({key for key in map(normalize, names) if key})
-        if not keys:
-            return []
         table, column = NAMED[kind]
-        marks = placeholders(keys)
         guild = "" if scopes is None else f" AND e.guild_id IN ({placeholders(scopes)})"
-        # CROSS JOIN: SQLite then starts from the few candidates (through the key indexes),
-        # not from every entry of the scope (through the guild_id index).
-        rows = await self._rows(
-            f"SELECT DISTINCT e.id FROM ("
-            f" SELECT id FROM {table} WHERE name_key IN ({marks})"
-            f" UNION ALL SELECT id FROM {table} WHERE name_key IS NULL"
-            f" UNION ALL SELECT {column} FROM aliases WHERE alias_key IN ({marks})"
-            f" UNION ALL SELECT {column} FROM aliases WHERE alias_key IS NULL"
-            f" AND {column} IS NOT NULL) AS c CROSS JOIN {table} e ON e.id = c.id"
-            f" WHERE e.deleted_at IS NULL{guild} ORDER BY e.id",
-            [*keys, *keys, *(scopes or ())],
-        )
-        return [row[0] for row in rows]
+        found: set[int] = set()
+        # Many names (an import) are read in batches of keys, under SQLite's variable limit.
+        for part in chunks(keys):
+            marks = placeholders(part)
+            # CROSS JOIN: SQLite then starts from the few candidates (through the key
+            # indexes), not from every entry of the scope (through the guild_id index).
+            rows = await self._rows(
+                f"SELECT DISTINCT e.id FROM ("
+                f" SELECT id FROM {table} WHERE name_key IN ({marks})"
+                f" UNION ALL SELECT id FROM {table} WHERE name_key IS NULL"
+                f" UNION ALL SELECT {column} FROM aliases WHERE alias_key IN ({marks})"
+                f" UNION ALL SELECT {column} FROM aliases WHERE alias_key IS NULL"
+                f" AND {column} IS NOT NULL) AS c CROSS JOIN {table} e ON e.id = c.id"
+                f" WHERE e.deleted_at IS NULL{guild} ORDER BY e.id",
+                [*part, *part, *(scopes or ())],
+            )
+            found.update(row[0] for row in rows)
+        return sorted(found)
 
 
 def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:

@@ -89,13 +89,38 @@ class EntrySnapshots(NameKeys):
                                            part)
         return found
 
+    async def entries_by_key(self, kind: str, scope: int, keys: Iterable[str], *,
+                             removed: bool = False) -> list[dict[str, Any]]:
+        """Snapshots of the entries of `kind` in one scope whose key is one of `keys` (live
+        ones, or all with `removed`), by id; unknown keys skipped. Read in batches through
+        the (guild_id, key) index."""
+        wanted = sorted(set(keys))
+        live = "" if removed else " AND e.deleted_at IS NULL"
+        found: list[dict[str, Any]] = []
+        for part in chunks(wanted):
+            found += await self._snapshots(
+                self._db, kind, f"e.guild_id = ? AND e.key IN ({placeholders(part)}){live}",
+                (scope, *part))
+        return sorted(found, key=lambda e: e["id"])
+
     async def speaker_statements(self, official_id: int,
                                  scopes: Sequence[int] | None) -> list[dict[str, Any]]:
         """Snapshots of one speaker's live statements in `scopes` (None: every scope), by id."""
+        return await self.speakers_statements((official_id,), scopes)
+
+    async def speakers_statements(self, official_ids: Iterable[int],
+                                  scopes: Sequence[int] | None) -> list[dict[str, Any]]:
+        """Snapshots of these speakers' live statements in `scopes` (None: every scope), by
+        id; read in batches of speakers."""
+        wanted = sorted(set(official_ids))
         guild = "" if scopes is None else f" AND e.guild_id IN ({placeholders(scopes)})"
-        return await self._snapshots(
-            self._db, "statement", f"e.official_id = ? AND e.deleted_at IS NULL{guild}",
-            (official_id, *(scopes or ())))
+        found: list[dict[str, Any]] = []
+        for part in chunks(wanted):
+            found += await self._snapshots(
+                self._db, "statement",
+                f"e.official_id IN ({placeholders(part)}) AND e.deleted_at IS NULL{guild}",
+                (*part, *(scopes or ())))
+        return sorted(found, key=lambda e: e["id"])
 
     async def name_holders(self, kind: str, names: Iterable[str],
                            scopes: Sequence[int] | None) -> list[dict[str, Any]]:
