@@ -29,6 +29,13 @@ class Settings:
     # Seconds without any gateway message (events or heartbeat ACKs) before discord.py drops
     # the connection as dead and resumes on a new one; discord.py's own default.
     heartbeat_timeout: float = 60.0
+    # Discord shards: how many the bot has in all (None: unsharded) and which this process
+    # runs (None: all of them).
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    # A shard's lease expires this long after its holder's last heartbeat (renewed every
+    # third of it): how soon a standby takes over from a process that died.
+    shard_lease_seconds: float = 30.0
 
 
 def _int_or_none(name: str, raw: str | None) -> int | None:
@@ -52,6 +59,33 @@ def _positive_seconds(name: str, raw: str | None, default: float) -> float:
     return value
 
 
+def _shards(count_raw: str | None, ids_raw: str | None
+            ) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT and SHARD_IDS ("0-1", "0,2", "3"): checked together."""
+    count = _int_or_none("SHARD_COUNT", count_raw)
+    if count is None:
+        if ids_raw:
+            raise SettingsError("SHARD_IDS needs SHARD_COUNT (the number of shards in all)")
+        return None, None
+    if count < 1:
+        raise SettingsError(f"SHARD_COUNT must be 1 or more, got {count_raw!r}")
+    if not ids_raw:
+        return count, None
+    ids: set[int] = set()
+    for part in ids_raw.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        try:
+            first, last = int(low), int(high) if dash else int(low)
+        except ValueError:
+            raise SettingsError("SHARD_IDS must be shard numbers and ranges like 0-1,4, "
+                                f"got {ids_raw!r}") from None
+        if first > last or first < 0 or last >= count:
+            raise SettingsError(f"SHARD_IDS {part!r} is not within 0-{count - 1} "
+                                f"(SHARD_COUNT={count})")
+        ids.update(range(first, last + 1))
+    return count, tuple(sorted(ids))
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build Settings from a flat mapping (the merged .env file and environment)."""
 
@@ -73,6 +107,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         per_value = float(per) if per else 10.0
     except ValueError:
         raise SettingsError(f"LOOKUP_COOLDOWN_SECONDS must be a number, got {per!r}") from None
+    shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
         discord_token=get("DISCORD_TOKEN"),
         command_prefix=get("COMMAND_PREFIX") or "!",
@@ -86,6 +121,10 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         lookup_cooldown_per=per_value,
         heartbeat_timeout=_positive_seconds("DISCORD_HEARTBEAT_TIMEOUT",
                                             get("DISCORD_HEARTBEAT_TIMEOUT"), 60.0),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        shard_lease_seconds=_positive_seconds("SHARD_LEASE_SECONDS",
+                                              get("SHARD_LEASE_SECONDS"), 30.0),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.digest import DigestService
+from bot.core.feed import ChangeFeed, stop
 from bot.core.moderation import Moderation
+from bot.core.partition import Partition
 from bot.core.seed import ensure_seeded
 from bot.core.service import Lookup
 from bot.core.store import Store
@@ -18,20 +21,42 @@ class Core:
     lookup: Lookup
     digest: DigestService
     moderation: Moderation
+    feed: ChangeFeed
+    reader: Store | None = None  # the feed's own connection
+    _following: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def follow(self) -> None:
+        """Keep following the change log in the background (a long-running process)."""
+        if self._following is None:
+            self._following = self.feed.start()
 
     async def close(self) -> None:
+        await stop(self._following)
+        self._following = None
+        if self.reader is not None:
+            await self.reader.close()
         await self.store.close()
 
 
-async def start_core(database_path: Path, prefix: str = "!") -> Core:
-    """Open (or create and seed) the database and build the in-memory index."""
+async def start_core(database_path: Path, prefix: str = "!",
+                     partition: Partition | None = None) -> Core:
+    """Open (or create and seed) the database and build the in-memory index of what this
+    process serves (`partition`: every server by default)."""
+    partition = partition or Partition()
     store = await Store.open(database_path)
+    reader: Store | None = None
     try:
         await ensure_seeded(store)
-        lookup = await Lookup.start(store, prefix)
+        reader = await Store.open_reader(database_path)
+        lookup = await Lookup.start(store, prefix, serves=partition.serves)
         moderation = await Moderation.start(store, lookup)
+        feed = ChangeFeed(reader, lookup, moderation, partition, writer=store)
+        moderation.feed = feed
     except BaseException:
+        if reader is not None:
+            await reader.close()
         await store.close()
         raise
-    return Core(store=store, lookup=lookup, digest=DigestService(store, prefix=prefix),
-                moderation=moderation)
+    digest = DigestService(store, prefix=prefix, serves=feed.serves)
+    return Core(store=store, lookup=lookup, digest=digest, moderation=moderation, feed=feed,
+                reader=reader)

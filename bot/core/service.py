@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -39,15 +39,19 @@ class Lookup:
         self._sources: dict[int, Source] = {}
 
     @classmethod
-    async def start(cls, store: Store, prefix: str = "!") -> Lookup:
+    async def start(cls, store: Store, prefix: str = "!",
+                    serves: Callable[[int], bool] | None = None) -> Lookup:
         catalog = Catalog()
-        await catalog.load(store)
+        await catalog.load(store, serves)
         lookup = cls(store, catalog, prefix)
         await lookup.refresh_sources()
         return lookup
 
     async def refresh_sources(self) -> None:
-        self._sources = {s.id: s for s in await self.store.sources()}
+        self.set_sources(await self.store.sources())
+
+    def set_sources(self, sources: list[Source]) -> None:
+        self._sources = {s.id: s for s in sources}
 
     def _source(self, source_id: int | None) -> Source | None:
         return self._sources.get(source_id) if source_id is not None else None

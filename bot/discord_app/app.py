@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -14,6 +15,7 @@ from bot.core import answers
 from bot.core.bootstrap import Core, start_core
 from bot.core.commands import COMMANDS_BY_NAME
 from bot.core.errors import StoreBusy, is_transient
+from bot.core.partition import Partition
 from bot.discord_app.render import render_embeds
 from bot.settings import Settings
 
@@ -45,7 +47,8 @@ class CityTree(app_commands.CommandTree["CityBot"]):
 
 class CityBot(commands.Bot):
     def __init__(
-        self, settings: Settings, core: Core | None = None, intents: discord.Intents | None = None
+        self, settings: Settings, core: Core | None = None, intents: discord.Intents | None = None,
+        **options: Any,
     ) -> None:
         if intents is None:
             intents = discord.Intents.default()
@@ -60,9 +63,11 @@ class CityBot(commands.Bot):
             tree_cls=CityTree,
             owner_ids=set(settings.owner_ids) or None,
             heartbeat_timeout=settings.heartbeat_timeout,
+            **options,
         )
         self.settings = settings
         self._core = core
+        self._owns_core = core is None  # a core handed in is closed by whoever opened it
         self._cooldown_noticed: dict[int, float] = {}
 
     @property
@@ -71,13 +76,21 @@ class CityBot(commands.Bot):
             raise RuntimeError("the core is opened in setup_hook")
         return self._core
 
+    @property
+    def partition(self) -> Partition:
+        return Partition.of(self.settings.shard_count, self.settings.shard_ids)
+
     async def setup_hook(self) -> None:
         if self._core is None:
             self._core = await start_core(self.settings.database_path,
-                                          self.settings.command_prefix)
+                                          self.settings.command_prefix, self.partition)
+        self._core.follow()  # other processes' writes reach this one's index
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await self.sync_commands()
+        if 0 in self.partition.shards:
+            await self.sync_commands()
+        else:  # one process syncs for all: the one that runs shard 0
+            log.info("application commands are synced by the process that runs shard 0")
 
     async def sync_commands(self) -> None:
         """A development server gets the commands at once; otherwise sync globally."""
@@ -91,11 +104,18 @@ class CityBot(commands.Bot):
             log.info("synced %d slash commands globally", len(synced))
 
     async def on_ready(self) -> None:
-        log.info("ready as %s in %d server(s)", self.user, len(self.guilds))
+        log.info("ready as %s in %d server(s), %s", self.user, len(self.guilds),
+                 self.partition.describe())
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.core.feed.serve_guild(guild.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.core.feed.drop_guild(guild.id)
 
     async def close(self) -> None:
         await super().close()
-        if self._core is not None:
+        if self._core is not None and self._owns_core:
             await self._core.close()
             self._core = None
 
@@ -141,3 +161,22 @@ class CityBot(commands.Bot):
             self._cooldown_noticed = {k: t for k, t in self._cooldown_noticed.items() if t > now}
         self._cooldown_noticed[ctx.author.id] = now + retry_after
         return True
+
+
+class ShardedCityBot(CityBot, commands.AutoShardedBot):
+    """The same bot on `SHARD_IDS` of `SHARD_COUNT` shards, in one process (discord.py runs
+    them on one connection each and routes every event to the same handlers)."""
+
+    def __init__(self, settings: Settings, core: Core | None = None,
+                 intents: discord.Intents | None = None) -> None:
+        assert settings.shard_count is not None
+        super().__init__(settings, core, intents, shard_count=settings.shard_count,
+                         shard_ids=list(Partition.of(settings.shard_count,
+                                                     settings.shard_ids).shards))
+
+
+def make_bot(settings: Settings, core: Core | None = None) -> CityBot:
+    """The sharded bot when SHARD_COUNT is set, else the plain one (as before sharding)."""
+    if settings.shard_count is not None:
+        return ShardedCityBot(settings, core)
+    return CityBot(settings, core)

@@ -14,6 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.moderation import Actor
+
 if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
 
@@ -80,19 +82,46 @@ async def moderator_status(
     permissions: discord.Permissions,
 ) -> tuple[bool, bool]:
     """(is owner, is moderator here) for a member; one rule for commands, buttons, autocomplete."""
+    owner, moderator, _ = await moderator_standing(bot, user, guild, permissions)
+    return owner, moderator
+
+
+async def moderator_standing(
+    bot: CityBot, user: discord.abc.User, guild: discord.Guild | None,
+    permissions: discord.Permissions,
+) -> tuple[bool, bool, tuple[int, ...]]:
+    """As `moderator_status`, and the member's role ids when only a moderator role makes
+    them one (the core re-checks those against the store in each write)."""
     if await bot.is_owner(user):
-        return True, True
+        return True, True, ()
     if guild is None:
-        return False, False
+        return False, False, ()
     if permissions.manage_messages:
-        return False, True
-    return False, bot.core.moderation.has_mod_role(guild.id, _role_ids(user))
+        return False, True, ()
+    roles = _role_ids(user)
+    by_role = bot.core.moderation.has_mod_role(guild.id, roles)
+    return False, by_role, tuple(roles) if by_role else ()
+
+
+async def member_actor(
+    bot: CityBot, user: discord.abc.User, guild: discord.Guild | None,
+    permissions: discord.Permissions,
+) -> Actor:
+    """The core's `Actor` for a member, from a command's or an interaction's context."""
+    owner, moderator, through = await moderator_standing(bot, user, guild, permissions)
+    return Actor(user.id, guild.id if guild is not None else None, owner=owner,
+                 moderator=moderator, through_roles=through)
 
 
 async def interaction_moderator(interaction: discord.Interaction) -> tuple[bool, bool]:
     bot: CityBot = interaction.client  # type: ignore[assignment]
     return await moderator_status(bot, interaction.user, interaction.guild,
                                   interaction.permissions)
+
+
+async def interaction_actor(interaction: discord.Interaction) -> Actor:
+    bot: CityBot = interaction.client  # type: ignore[assignment]
+    return await member_actor(bot, interaction.user, interaction.guild, interaction.permissions)
 
 
 def is_moderator() -> Callable[[T], T]:

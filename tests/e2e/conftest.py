@@ -37,7 +37,7 @@ STOP_TIMEOUT = 10.0
 SETTING_NAMES = (
     "DISCORD_TOKEN", "COMMAND_PREFIX", "DATABASE_PATH", "DEV_GUILD_ID", "LOG_LEVEL", "OWNER_IDS",
     "LOOKUP_COOLDOWN_RATE", "LOOKUP_COOLDOWN_SECONDS", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL",
-    "DISCORD_HEARTBEAT_TIMEOUT",
+    "DISCORD_HEARTBEAT_TIMEOUT", "SHARD_COUNT", "SHARD_IDS", "SHARD_LEASE_SECONDS",
 )
 
 # A test-only speaker with more statements than one page holds (the renderer shows 10 fields a
@@ -114,18 +114,29 @@ class BotProcess:
     def running(self) -> bool:
         return self.process is not None and self.process.returncode is None
 
-    async def start(self) -> None:
-        """Start the bot and wait until it identified on the gateway and synced its commands."""
+    async def launch(self) -> None:
+        """Start the bot process without waiting for anything (a standby never connects)."""
         assert not self.running, "the bot is already running"
-        gateway = self.server.gateway
-        identified = gateway.identify_count
-        self.server.registered_commands.clear()  # so a restart must sync again
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, *self.entry, "--env-file", str(self.env_file), "run",
                 cwd=self.workdir, env=self.environment(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             )
+
+    async def kill(self) -> None:
+        """SIGKILL: the process dies at once, as in a crash or a power cut."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        await self.process.wait()
+
+    async def start(self) -> None:
+        """Start the bot and wait until it identified on the gateway and synced its commands."""
+        gateway = self.server.gateway
+        identified = gateway.identify_count
+        self.server.registered_commands.clear()  # so a restart must sync again
+        await self.launch()
         try:
             await wait_until(
                 lambda: gateway.identify_count > identified and gateway.connected.is_set(),
@@ -181,6 +192,20 @@ async def wait_until(
         if loop.time() > deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def stop_clean(bot: BotProcess) -> None:
+    """Stop with SIGINT: exit 0, and nothing in its log that means something went wrong."""
+    assert await bot.stop() == 0, bot.log()[-3000:]
+    assert bad_log_lines(bot.log()) == [], bot.log()[-3000:]
+
+
+async def shut_down(server: FakeDiscord, *bots: BotProcess) -> None:
+    """After a test of several processes: kill what still runs, stop the server."""
+    for bot in bots:
+        if bot.running:
+            await bot.kill()
+    await server.stop()
 
 
 async def add_pager_entries(database: Path) -> None:

@@ -34,10 +34,14 @@ if TYPE_CHECKING:
 class DigestService:
     """Settings, claims and composition for every server; `clock` is injected for tests."""
 
-    def __init__(self, store: Store, clock: Clock = utc_now, prefix: str = "!") -> None:
+    def __init__(self, store: Store, clock: Clock = utc_now, prefix: str = "!",
+                 serves: Callable[[int], bool] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.prefix = prefix
+        # The servers this process posts for (its shards); a server another process serves
+        # is that process's to post.
+        self.serves = serves or (lambda _guild_id: True)
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)
@@ -107,6 +111,8 @@ class DigestService:
         now = self.now()
         found = []
         for settings in await self.store.enabled_digests():
+            if not self.serves(settings.guild_id):
+                continue
             day = due_date(settings, now)
             if day is not None:
                 found.append((settings, day))

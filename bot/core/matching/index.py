@@ -241,6 +241,21 @@ class FuzzyIndex:
         if shard.dead > 1_000 and shard.dead > shard.live() // 4:
             self._compact(shard)
 
+    def drop_scope(self, scope: int) -> int:
+        """Forget every entry of one scope at once (a server this process no longer
+        serves); returns how many. Each scope is its own shard, so nothing else is touched."""
+        shard = self._shards.pop(scope, None)
+        if shard is None:
+            return 0
+        for ref in shard.refs:
+            self._scope_of.pop(ref, None)
+            self._labels.pop(ref, None)
+        return len(shard.refs)
+
+    def scopes(self) -> set[int]:
+        """The scopes that hold at least one entry."""
+        return {scope for scope, shard in self._shards.items() if shard.refs}
+
     def compact(self) -> None:
         """Drop removed slots from every posting (also done by itself as removals pile up)."""
         for shard in self._shards.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.moderation import replies
 from bot.core.moderation.checks import EntryChecks
-from bot.core.moderation.outcome import Outcome, refused, stale_refusal
+from bot.core.moderation.outcome import Outcome, checks_authority, refused, stale_refusal
 from bot.core.moderation.rules import Actor, Refusal
 from bot.core.store.entry_writes import EntryMissing, EntryRemoved, VersionConflict
 from bot.core.store.snapshots import ALIAS_COLUMN
@@ -17,6 +17,7 @@ class AliasEdits(EntryChecks):
 
     # ---- aliases -------------------------------------------------------------------------
 
+    @checks_authority
     async def alias(self, actor: Actor, operation: str, kind: EntryKind, entry: str,
                     alias: str) -> Outcome:
         try:
@@ -48,7 +49,7 @@ class AliasEdits(EntryChecks):
             return refused(exc)
         except (VersionConflict, EntryRemoved, EntryMissing) as exc:
             return refused(stale_refusal(kind, int(snap["id"]), exc))
-        await self.sync(kind, int(snap["id"]))
+        await self.caught_up()
         verb = "now also names" if operation == "add" else "no longer names"
         return Outcome(replies.done("Alias saved", f"“{alias}” {verb} "
                                     f"{await self.label(kind, snap)}."),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.core.matching import EntryKind, EntryRef
+from bot.core.matching import EntryKind
 from bot.core.moderation.rules import Actor, Refusal, names_of
 from bot.core.resolve import resolve
 from bot.core.scope import scopes_for
 from bot.core.service import Lookup
 from bot.core.store import Store
 from bot.core.text import normalize
+
+if TYPE_CHECKING:
+    from bot.core.feed import ChangeFeed
 
 KINDS: tuple[EntryKind, ...] = ("city", "official", "statement")
 _ID = re.compile(r"^#?(\d{1,18})$")
@@ -35,6 +38,14 @@ class ModerationBase:
         self.store = store
         self.lookup = lookup
         self.mod_roles: dict[int, set[int]] = {}
+        # Set by `Moderation.start`: after a write commits, the feed applies it (and whatever
+        # other processes committed) to the index, so the next lookup here sees it.
+        self.feed: ChangeFeed | None = None
+
+    async def caught_up(self) -> None:
+        """The in-memory index and roles as the store has them now, this write included."""
+        assert self.feed is not None, "Moderation.start attaches the change feed"
+        await self.feed.catch_up()
 
     # ---- finding entries -----------------------------------------------------------------
 
@@ -115,22 +126,3 @@ class ModerationBase:
         if kind in KINDS:
             return f"{kind} #{snap['id']} ({snap['name']})"
         return f"{kind} #{snap['id']}"
-
-    # ---- keeping the catalog in step ------------------------------------------------------
-
-    async def sync(self, kind: str, entry_id: int) -> None:
-        """Put the committed entry into the in-memory index, or take it out if removed."""
-        catalog = self.lookup.catalog
-        scopes = await self.store.scopes()
-        ref = EntryRef(kind, entry_id)  # type: ignore[arg-type]
-        if kind == "city":
-            cities = await self.store.cities(scopes, ids=[entry_id])
-            catalog.put_city(cities[0]) if cities else catalog.remove(ref)
-        elif kind == "official":
-            officials = await self.store.officials(scopes, ids=[entry_id])
-            catalog.put_official(officials[0]) if officials else catalog.remove(ref)
-            for statement in await self.store.statements(scopes, official_id=entry_id):
-                catalog.put_statement(statement)  # their label carries the speaker's name
-        elif kind == "statement":
-            statements = await self.store.statements(scopes, ids=[entry_id])
-            catalog.put_statement(statements[0]) if statements else catalog.remove(ref)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.moderation import replies
 from bot.core.moderation.checks import EntryChecks
-from bot.core.moderation.outcome import Outcome, refused, stale_refusal
+from bot.core.moderation.outcome import Outcome, checks_authority, refused, stale_refusal
 from bot.core.moderation.rules import FIELDS, Actor, Refusal, clean_fields
 from bot.core.store.entry_writes import EntryMissing, EntryRemoved, NotRemoved, VersionConflict
 from bot.core.store.snapshots import COLUMNS
@@ -19,6 +19,7 @@ class EntryChanges(EntryChecks):
 
     # ---- add / edit ----------------------------------------------------------------------
 
+    @checks_authority
     async def add(self, actor: Actor, kind: EntryKind, raw: Mapping[str, str | None]) -> Outcome:
         try:
             actor.check_may_change(actor.scope, kind)
@@ -28,12 +29,13 @@ class EntryChanges(EntryChecks):
         hint = values["name"] if kind != "statement" else values["text"][:40]
         snap = await self.store.insert_entry(kind, actor.scope, values, actor.user_id,
                                              key_hint=hint)
-        await self.sync(kind, snap["id"])
+        await self.caught_up()
         label = await self.label(kind, snap)
         return Outcome(replies.done(f"Added {label}", "Lookups and autocomplete show it now.",
                                     footer="`undo` takes it back; `history` shows changes"),
                        changed=True, ref=EntryRef(kind, snap["id"]), version=snap["version"])
 
+    @checks_authority
     async def edit(self, actor: Actor, kind: EntryKind, entry: str,
                    raw: Mapping[str, str | None], expected_version: int | None = None
                    ) -> Outcome:
@@ -58,7 +60,7 @@ class EntryChanges(EntryChecks):
             return refused(exc)
         except (VersionConflict, EntryRemoved, EntryMissing) as exc:
             return refused(stale_refusal(kind, int(snap["id"]), exc))
-        await self.sync(kind, int(snap["id"]))
+        await self.caught_up()
         changes = replies.diff_lines(kind, before, after)
         return Outcome(replies.done(f"Saved {await self.label(kind, after)}", "\n".join(changes),
                                     footer="`undo` reverts it"),
@@ -78,6 +80,7 @@ class EntryChanges(EntryChecks):
                                     "`undo` or `restore` brings it back."),
                        ref=EntryRef(kind, snap["id"]), version=snap["version"])
 
+    @checks_authority
     async def remove(self, actor: Actor, ref: EntryRef, version: int) -> Outcome:
         try:
             snap = await self.find(actor, ref.kind, str(ref.id), removed=True)
@@ -90,12 +93,13 @@ class EntryChanges(EntryChecks):
             return refused(Refusal("entry", f"{ref.kind} #{ref.id} is already removed"))
         except (VersionConflict, EntryMissing) as exc:
             return refused(stale_refusal(ref.kind, ref.id, exc))
-        await self.sync(ref.kind, ref.id)
+        await self.caught_up()
         return Outcome(replies.done(f"Removed {await self.label(ref.kind, after)}",
                                     footer=f"`undo` or `restore {ref.kind} {ref.id}` brings "
                                     "it back"),
                        changed=True, ref=ref, version=after["version"])
 
+    @checks_authority
     async def restore(self, actor: Actor, kind: EntryKind, entry: str) -> Outcome:
         try:
             snap = await self.find(actor, kind, entry, removed=True)
@@ -105,10 +109,11 @@ class EntryChanges(EntryChecks):
             return refused(exc)
         except (VersionConflict, EntryMissing, NotRemoved, EntryRemoved) as exc:
             return refused(stale_refusal(kind, int(snap["id"]), exc))
-        await self.sync(kind, int(snap["id"]))
+        await self.caught_up()
         return Outcome(replies.done(f"Restored {await self.label(kind, after)}"),
                        changed=True, ref=EntryRef(kind, after["id"]), version=after["version"])
 
+    @checks_authority
     async def undo(self, actor: Actor) -> Outcome:
         """Revert the actor's latest change here, if nobody changed that entry after it."""
         if not actor.editable:
@@ -143,7 +148,7 @@ class EntryChanges(EntryChecks):
             return refused(exc)
         except (VersionConflict, EntryMissing, EntryRemoved, NotRemoved) as exc:
             return refused(stale_refusal(kind, row.entry_id, exc))
-        await self.sync(kind, row.entry_id)
+        await self.caught_up()
         words = replies.ACTION_WORDS[row.action]
         return Outcome(replies.done(f"Undone: {kind} #{row.entry_id} {words}",
                                     f"Change #{row.id} of {row.created_at} is reverted."),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.core.matching import EntryRef
 from bot.core.models import Answer
 from bot.core.moderation import replies
-from bot.core.moderation.rules import Refusal
+from bot.core.moderation.rules import Actor, Refusal
 from bot.core.store.entry_writes import EntryRemoved, NotRemoved, VersionConflict
+from bot.core.store.guard import AuthorityRevoked, acting_through_roles
 from bot.core.store.suggestions import SuggestionRow
 from bot.core.validation import InvalidField
 
@@ -42,3 +46,29 @@ def stale_refusal(kind: str, entry_id: int, exc: Exception) -> Refusal:
     if isinstance(exc, NotRemoved):
         return Refusal("entry", f"{kind} #{entry_id} is not removed")
     return Refusal("entry", f"{kind} #{entry_id} does not exist")
+
+
+P = ParamSpec("P")
+S = TypeVar("S")
+ROLE_REVOKED = ("your moderator role no longer moderates this server (it was changed a moment "
+                "ago); nothing was changed")
+
+
+def checks_authority(
+    method: Callable[Concatenate[S, Actor, P], Awaitable[Outcome]],
+) -> Callable[Concatenate[S, Actor, P], Awaitable[Outcome]]:
+    """A write use case: an actor who moderates through a role has that role re-checked
+    against the store inside each write's transaction (the in-memory roles may be a moment
+    behind another process's `modrole remove`)."""
+
+    @functools.wraps(method)
+    async def checked(self: S, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> Outcome:
+        if actor.owner or not actor.through_roles:
+            return await method(self, actor, *args, **kwargs)
+        try:
+            with acting_through_roles(actor.guild_id, actor.through_roles):
+                return await method(self, actor, *args, **kwargs)
+        except AuthorityRevoked:
+            return refused(Refusal("permission", ROLE_REVOKED))
+
+    return checked

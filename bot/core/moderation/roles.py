@@ -25,8 +25,7 @@ class ModeratorRoles(ModerationBase):
             return refused(Refusal("role", "moderator roles are set in a server"))
         name = role_name or f"<@&{role_id}>"
         changed = await self.store.set_mod_role(actor.guild_id, role_id, actor.user_id, present)
-        roles = self.mod_roles.setdefault(actor.guild_id, set())
-        (roles.add if present else roles.discard)(role_id)
+        await self.caught_up()
         if not changed:
             state = "already" if present else "not"
             return Outcome(replies.done("Moderator roles", f"{name} is {state} a moderator role."))

@@ -59,6 +59,9 @@ class Actor:
     guild_id: int | None
     owner: bool = False
     moderator: bool = False
+    # When the actor moderates only through moderator roles (no Manage Messages, not the
+    # owner): their role ids, which every write re-checks against the store.
+    through_roles: tuple[int, ...] = ()
 
     @classmethod
     def console(cls, guild_id: int | None = None) -> Actor:

@@ -15,7 +15,7 @@ from bot.core.moderation import replies
 from bot.core.moderation.aliases import AliasEdits
 from bot.core.moderation.changes import EntryChanges
 from bot.core.moderation.history import AuditHistory
-from bot.core.moderation.outcome import Outcome, refused
+from bot.core.moderation.outcome import Outcome, checks_authority, refused
 from bot.core.moderation.roles import ModeratorRoles
 from bot.core.moderation.rules import Actor, Refusal
 from bot.core.moderation.suggestions import SuggestionReview
@@ -29,8 +29,11 @@ class Moderation(ModeratorRoles, EntryChanges, AliasEdits, AuditHistory, Suggest
 
     @classmethod
     async def start(cls, store: Store, lookup: Lookup) -> Moderation:
+        from bot.core.feed import ChangeFeed  # the feed drives Moderation: imported late
+
         moderation = cls(store, lookup)
         moderation.mod_roles = await store.mod_roles()
+        moderation.feed = ChangeFeed(store, lookup, moderation)
         return moderation
 
     # ---- autocomplete (memory only) ------------------------------------------------------
@@ -67,12 +70,12 @@ class Moderation(ModeratorRoles, EntryChanges, AliasEdits, AuditHistory, Suggest
         actor.check_may_change(scope, "export")
         return await export_scope(self.store, scope)
 
+    @checks_authority
     async def import_data(self, actor: Actor, raw: Any, scope: int | None = None) -> Outcome:
         try:
             report = await import_file(self.store, actor, raw, actor.scope if scope is None
                                        else scope)
         except Refusal as exc:
             return refused(exc)
-        for kind, entry_id in report.touched:
-            await self.sync(kind, entry_id)
+        await self.caught_up()
         return Outcome(replies.done("Imported", report.summary), changed=bool(report.touched))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from bot.core.matching import EntryRef
 from bot.core.moderation import replies
 from bot.core.moderation.checks import EntryChecks
-from bot.core.moderation.outcome import Outcome, refused
+from bot.core.moderation.outcome import Outcome, checks_authority, refused
 from bot.core.moderation.rules import Actor, Refusal
 from bot.core.store.snapshots import COLUMNS
 from bot.core.store.suggestions import AlreadyReviewed
@@ -44,6 +44,7 @@ class SuggestionReview(EntryChecks):
         rows, total = await self.store.pending_suggestions((actor.guild_id,), limit)
         return Outcome(replies.queue(rows, total), suggestions=tuple(rows))
 
+    @checks_authority
     async def decide(self, actor: Actor, suggestion_id: int, approve: bool) -> Outcome:
         found = await self.store.suggestion(suggestion_id)
         try:
@@ -70,7 +71,7 @@ class SuggestionReview(EntryChecks):
         except AlreadyReviewed as exc:
             return refused(Refusal("suggestion", f"#{suggestion_id} was already {exc.status}"))
         if snap is not None:
-            await self.sync("statement", int(snap["id"]))
+            await self.caught_up()
         word = "Approved" if approve else "Rejected"
         detail = f"It is statement #{row.statement_id} now." if approve else ""
         return Outcome(replies.done(f"{word} suggestion #{row.id}", detail),

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.store.changes import Change, ChangeLog
 from bot.core.store.digest import DigestStore
 from bot.core.store.entries import EntryReads
 from bot.core.store.entry_writes import EntryWrites
 from bot.core.store.import_writes import ImportWrites
+from bot.core.store.leases import ShardLeases
 from bot.core.store.loading import DatasetWrites
 from bot.core.store.mod_roles import ModRoles
 from bot.core.store.suggestions import SuggestionQueue
 
 
 class Store(EntryReads, DatasetWrites, SuggestionQueue, ImportWrites, EntryWrites,
-            ModRoles, DigestStore):
+            ModRoles, DigestStore, ChangeLog, ShardLeases):
     """One connection to one database file; reads and writes come from the mixins."""
 
     @classmethod
@@ -23,5 +25,11 @@ class Store(EntryReads, DatasetWrites, SuggestionQueue, ImportWrites, EntryWrite
         assert isinstance(store, Store)
         return store
 
+    @classmethod
+    async def open_reader(cls, path: str | Path) -> Store:
+        store = await super().open_reader(path)
+        assert isinstance(store, Store)
+        return store
 
-__all__ = ["Store"]
+
+__all__ = ["Change", "Store"]

@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.errors import StoreBusy, is_transient
+from bot.core.store.guard import check_authority
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -66,6 +67,21 @@ class StoreBase:
             raise
         return store
 
+    @classmethod
+    async def open_reader(cls, path: str | Path) -> StoreBase:
+        """A second, read-only connection to an open database: it sees only committed data,
+        never a transaction this process's writer has under way (the change feed reads
+        through it, so it cannot apply a write that is then rolled back)."""
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, Path(path))
+
     async def close(self) -> None:
         await self._db.close()
 
@@ -99,6 +115,7 @@ class StoreBase:
             except sqlite3.OperationalError as exc:
                 raise (StoreBusy(str(exc)) if is_transient(exc) else exc) from exc
             try:
+                await check_authority(self._db)
                 yield self._db
                 await self._db.execute("COMMIT")
             except BaseException as exc:
@@ -107,6 +124,14 @@ class StoreBase:
                 if is_transient(exc):
                     raise StoreBusy(str(exc)) from exc
                 raise
+
+    @asynccontextmanager
+    async def committed(self) -> AsyncIterator[None]:
+        """Reads that must see only committed data: on the connection that also writes,
+        they wait until no transaction is under way (a second connection, `open_reader`,
+        never sees one, and waits for nothing)."""
+        async with self._write_lock:
+            yield
 
     async def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         async with self._db.execute(sql, tuple(params)) as cursor:

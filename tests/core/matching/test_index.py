@@ -241,6 +241,9 @@ def test_word_for_word_beats_letter_for_letter_and_real_word_typos() -> None:
 
 async def test_load_carries_aliases_across_batches() -> None:
     class Rows:
+        async def change_position(self) -> int:
+            return 0
+
         async def index_rows(self, kind: str) -> AsyncIterator[list[tuple[object, ...]]]:
             rows: list[tuple[object, ...]] = {
                 "city": [(1, 0, "Philadelphia", "Philly"), (1, 0, "Philadelphia", "Philly PA"),

@@ -20,9 +20,9 @@ from bot.core.moderation.replies import refused
 from bot.discord_app.checks import (
     hybrid_permissions_check,
     in_server,
-    interaction_moderator,
+    interaction_actor,
     is_moderator,
-    moderator_status,
+    member_actor,
 )
 from bot.discord_app.cogs.moderation.flags import (
     CityFlags,
@@ -60,17 +60,13 @@ class ModerationCog(commands.Cog, name="Moderation"):
         return self.bot.core.moderation
 
     async def actor(self, ctx: commands.Context[CityBot]) -> Actor:
-        owner, moderator = await moderator_status(self.bot, ctx.author, ctx.guild,
-                                                  ctx.permissions)
-        return Actor(ctx.author.id, guild_id_of(ctx), owner=owner, moderator=moderator)
+        return await member_actor(self.bot, ctx.author, ctx.guild, ctx.permissions)
 
     # ---- autocomplete: answered from memory, and only for those who may use it -----------
 
     @staticmethod
     async def _interaction_actor(interaction: discord.Interaction) -> Actor:
-        owner, moderator = await interaction_moderator(interaction)
-        return Actor(interaction.user.id, interaction.guild_id, owner=owner,
-                     moderator=moderator)
+        return await interaction_actor(interaction)
 
     async def _entries(self, interaction: discord.Interaction, kind: EntryKind,
                        current: str) -> Choices:

@@ -18,7 +18,7 @@ from bot.core.moderation.replies import outcome_for_proposer, refused
 from bot.core.moderation.rules import FIELDS
 from bot.core.store.suggestions import SuggestionRow
 from bot.core.validation import LIMITS
-from bot.discord_app.checks import MODERATOR_NEEDED, interaction_moderator
+from bot.discord_app.checks import MODERATOR_NEEDED, interaction_actor, interaction_moderator
 from bot.discord_app.render import MODAL_TITLE, render_embeds
 from bot.discord_app.respond import NO_PINGS
 from bot.discord_app.views import OwnedView
@@ -33,11 +33,6 @@ REVIEW_PAGE = 5  # one action row of two buttons per suggestion; Discord allows 
 
 def first_embed(answer: Answer) -> discord.Embed:
     return render_embeds(answer)[0]
-
-
-async def interaction_actor(interaction: discord.Interaction) -> Actor:
-    owner, moderator = await interaction_moderator(interaction)
-    return Actor(interaction.user.id, interaction.guild_id, owner=owner, moderator=moderator)
 
 
 class ConfirmRemove(OwnedView):

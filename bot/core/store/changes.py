@@ -1,0 +1,104 @@
+"""The change log (written by triggers, migration 005) and the reads that follow it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.core.store.base import StoreBase, placeholders
+
+ROW_BATCH = 500  # ids per IN list (SQLite allows 32,766 variables; keep statements small)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    id: int
+    guild_id: int
+    kind: str
+    entry_id: int
+
+
+class ChangeLog(StoreBase):
+    """Position, rows after it, trimming; and the slim rows that re-index named entries."""
+
+    async def change_position(self) -> int:
+        """The id of the newest change (0 when there is none)."""
+        return int(await self._scalar("SELECT coalesce(max(id), 0) FROM changes"))
+
+    async def changes_after(self, position: int, limit: int = 5_000) -> list[Change]:
+        rows = await self._rows(
+            "SELECT id, guild_id, kind, entry_id FROM changes WHERE id > ? ORDER BY id LIMIT ?",
+            (position, limit))
+        return [Change(*row) for row in rows]
+
+    async def trimmed_through(self) -> int:
+        return int(await self._scalar("SELECT trimmed_through FROM changes_trimmed") or 0)
+
+    async def trim_changes(self, older_than_days: float) -> int:
+        """Delete the rows older than that many days; returns how many. A process still
+        behind them finds `trimmed_through` past its position and rebuilds."""
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT max(id) FROM changes WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ',"
+                " 'now', ?)", (f"{-older_than_days * 86400:+.0f} seconds",),
+            ) as cursor:
+                row = await cursor.fetchone()
+            through = row[0] if row else None
+            if through is None:
+                return 0
+            cursor = await db.execute("DELETE FROM changes WHERE id <= ?", (through,))
+            await db.execute("UPDATE changes_trimmed SET trimmed_through = max(trimmed_through, ?)",
+                             (through,))
+            return cursor.rowcount
+
+    async def data_version(self) -> int:
+        """Changes whenever another connection commits to this file (cheap to poll)."""
+        return int(await self._scalar("PRAGMA data_version"))
+
+    async def entry_index_rows(
+        self, kind: Literal["city", "official", "statement"], ids: Sequence[int],
+    ) -> list[tuple[Any, ...]]:
+        """`index_rows`' tuples for these entries only (live ones; a removed entry has none)."""
+        found: list[tuple[Any, ...]] = []
+        ids = list(ids)
+        for start in range(0, len(ids), ROW_BATCH):
+            part = ids[start:start + ROW_BATCH]
+            found += await self._slim_rows(kind, f"e.id IN ({placeholders(part)})", part)
+        return found
+
+    async def statement_index_rows_of(self, official_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The live statements of these speakers, of every scope (their labels name them)."""
+        found: list[tuple[Any, ...]] = []
+        ids = list(official_ids)
+        for start in range(0, len(ids), ROW_BATCH):
+            part = ids[start:start + ROW_BATCH]
+            found += await self._slim_rows(
+                "statement", f"e.official_id IN ({placeholders(part)})", part)
+        return found
+
+    async def scope_index_rows(
+        self, kind: Literal["city", "official", "statement"], guild_id: int,
+    ) -> list[tuple[Any, ...]]:
+        """Every live entry of one scope (a server this process starts serving)."""
+        return await self._slim_rows(kind, "e.guild_id = ?", [guild_id])
+
+    async def _slim_rows(self, kind: str, where: str, params: Sequence[Any]
+                         ) -> list[tuple[Any, ...]]:
+        if kind == "statement":
+            sql = ("SELECT e.id, e.guild_id, o.name, e.text FROM statements e"
+                   " JOIN officials o ON o.id = e.official_id"
+                   f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id")
+        else:
+            table, column = ("cities", "city_id") if kind == "city" else ("officials",
+                                                                          "official_id")
+            sql = (f"SELECT e.id, e.guild_id, e.name, a.alias FROM {table} e"
+                   f" LEFT JOIN aliases a ON a.{column} = e.id"
+                   f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id, a.id")
+        async with self._db.execute(sql, tuple(params)) as cursor:
+            cursor.row_factory = None
+            return list(await cursor.fetchall())  # type: ignore[arg-type]
+
+    async def mod_roles_of(self, guild_id: int) -> set[int]:
+        rows = await self._rows("SELECT role_id FROM mod_roles WHERE guild_id = ?", (guild_id,))
+        return {row[0] for row in rows}
