@@ -33,6 +33,22 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def died_here(holder: str) -> bool:
+    """A holder that ran on this machine and whose process is gone (a crash, then a restart
+    here): its lease need not run out first. A holder elsewhere can't be checked."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (another user's); alive
+        return False
+    return False
+
+
 class ShardLease:
     def __init__(self, store: Store, partition: Partition, *, ttl: float = DEFAULT_TTL,
                  holder: str | None = None, clock: Callable[[], float] = time.time) -> None:
@@ -50,8 +66,17 @@ class ShardLease:
         try:
             await self.store.take_leases(self.shards, self.shard_count, self.holder, now,
                                          self.ttl)
-        except LeaseTaken:
-            return False
+        except LeaseTaken as taken:
+            dead = sorted({h for h in taken.holders.values() if died_here(h)})
+            if not dead:
+                return False
+            try:
+                await self.store.take_leases(self.shards, self.shard_count, self.holder, now,
+                                             self.ttl, dead)
+            except LeaseTaken:
+                return False
+            log.info("%s: took over from %s, whose process on this machine is gone",
+                     self.what, ", ".join(dead))
         self.held_until = now + self.ttl
         return True
 

@@ -21,6 +21,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 10.0  # a shutdown waits this long for a digest being posted to be recorded
 EXTENSIONS = ("bot.discord_app.cogs.lookup", "bot.discord_app.cogs.digest",
               "bot.discord_app.cogs.moderation")
 
@@ -114,6 +115,9 @@ class CityBot(commands.Bot):
         await self.core.feed.drop_guild(guild.id)
 
     async def close(self) -> None:
+        digest = self.get_cog("Digest")
+        if digest is not None and not self.is_closed():
+            await digest.drain(DRAIN_SECONDS)  # type: ignore[attr-defined]
         await super().close()
         if self._core is not None and self._owns_core:
             await self._core.close()

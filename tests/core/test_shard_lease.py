@@ -75,3 +75,26 @@ async def test_a_holder_that_loses_its_lease_is_told(store: Store) -> None:
     lost = asyncio.Event()
     await asyncio.wait_for(holder.keep(lost.set), 3.0)
     assert lost.is_set()
+
+
+async def test_a_holder_that_died_on_this_machine_is_taken_over_at_once(store: Store) -> None:
+    import socket
+
+    gone = subprocess_pid_that_exited()
+    here = f"{socket.gethostname()}:{gone}:abc123"
+    elsewhere = f"another-host-{socket.gethostname()}:{gone}:abc123"
+    clock = Clock()
+    await store.take_leases([0], 1, elsewhere, clock.now, 30)
+    assert not await ShardLease(store, Partition(), holder="b", clock=clock).try_take()
+    await store.release_leases([0], elsewhere)
+    await store.take_leases([0], 1, here, clock.now, 30)
+    assert await ShardLease(store, Partition(), holder="b", clock=clock).try_take()
+
+
+def subprocess_pid_that_exited() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                             capture_output=True, text=True, check=True)
+    return int(process.stdout)

@@ -36,6 +36,7 @@ from bot.core.digest.model import (
     NewEntries,
     Trigger,
     Watermarks,
+    digest_nonce,
     utc_now,
 )
 from bot.core.digest.schedule import (
@@ -64,6 +65,7 @@ __all__ = [
     "Trigger",
     "Watermarks",
     "compose",
+    "digest_nonce",
     "due_date",
     "find_timezone",
     "local_today",

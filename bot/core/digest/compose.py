@@ -98,6 +98,7 @@ def _in(delta: timedelta) -> str:
 def status_answer(
     settings: DigestSettings, now: datetime, last_sent: DigestPost | None,
     channel_label: Callable[[int], str], prefix: str = "!",
+    sending: DigestPost | None = None,
 ) -> Answer:
     zone = settings.zone
     channel = (channel_label(settings.channel_id) if settings.channel_id is not None
@@ -116,6 +117,10 @@ def status_answer(
         last_text = f"{_when(last_sent.sent_at, zone)}"
         if last_sent.channel_id is not None:
             last_text += f" in {channel_label(last_sent.channel_id)}"
+    if sending is not None:
+        last_text += (f"; the digest for {sending.local_date:%a} {sending.local_date.day} "
+                      f"{sending.local_date:%b} is being posted (claimed "
+                      f"{_when(sending.claimed_at, zone)})")
     error = "none"
     if settings.last_error:
         error = settings.last_error

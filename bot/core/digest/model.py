@@ -77,6 +77,13 @@ class DigestPost:
     error: str | None = None
 
 
+def digest_nonce(post: DigestPost) -> str:
+    """The message nonce of a server's digest for a date (Discord allows 25 characters): sent
+    with `enforce_nonce`, a second send of the same post returns the message the first one
+    created instead of posting another (within Discord's few minutes)."""
+    return f"dg{post.guild_id:x}{post.local_date:%y%m%d}"[:25]
+
+
 @dataclass(frozen=True, slots=True)
 class NewEntries:
     cities: tuple[City, ...] = ()

@@ -102,7 +102,9 @@ class DigestService:
     async def status(self, guild_id: int, channel_label: Callable[[int], str]) -> Answer:
         settings = await self.settings(guild_id)
         last = await self.store.last_sent_digest(guild_id)
-        return status_answer(settings, self.now(), last, channel_label, self.prefix)
+        latest = await self.store.latest_digest(guild_id)
+        return status_answer(settings, self.now(), last, channel_label, self.prefix,
+                             sending=latest if latest and latest.status == "sending" else None)
 
     # posting ----------------------------------------------------------------------------------
 
@@ -116,6 +118,17 @@ class DigestService:
             day = due_date(settings, now)
             if day is not None:
                 found.append((settings, day))
+        return found
+
+    async def unfinished(self) -> list[tuple[DigestPost, bool]]:
+        """Posts of this process's servers left "being sent" by a process that stopped, each
+        with whether it is for the server's today (then it may still go out)."""
+        now = self.now()
+        found = []
+        for post in await self.store.unfinished_digests():
+            if self.serves(post.guild_id):
+                settings = await self.settings(post.guild_id)
+                found.append((post, post.local_date == local_today(settings, now)))
         return found
 
     async def claim(self, guild_id: int, day: date, trigger: Trigger) -> DigestPost | None:

@@ -210,6 +210,17 @@ class DigestStore(StoreBase):
                                 " AND status <> 'failed'", (guild_id, day.isoformat()))
         return _post(rows[0]) if rows else None
 
+    async def unfinished_digests(self) -> list[DigestPost]:
+        """Posts claimed but never recorded as sent or failed (the process stopped while
+        sending), oldest first."""
+        rows = await self._rows("SELECT * FROM digest_posts WHERE status = 'sending' ORDER BY id")
+        return [_post(row) for row in rows]
+
+    async def latest_digest(self, guild_id: int) -> DigestPost | None:
+        rows = await self._rows("SELECT * FROM digest_posts WHERE guild_id = ?"
+                                " ORDER BY id DESC LIMIT 1", (guild_id,))
+        return _post(rows[0]) if rows else None
+
     async def last_sent_digest(self, guild_id: int) -> DigestPost | None:
         rows = await self._rows("SELECT * FROM digest_posts WHERE guild_id = ?"
                                 " AND status = 'sent' ORDER BY id DESC LIMIT 1", (guild_id,))

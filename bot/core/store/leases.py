@@ -22,8 +22,10 @@ class LeaseTaken(RuntimeError):
 
 class ShardLeases(StoreBase):
     async def take_leases(self, shards: Sequence[int], shard_count: int, holder: str,
-                          now: float, ttl: float) -> None:
-        """Take (or renew) every shard's lease until `now + ttl`, or none: `LeaseTaken`."""
+                          now: float, ttl: float, dead: Sequence[str] = ()) -> None:
+        """Take (or renew) every shard's lease until `now + ttl`, or none: `LeaseTaken`.
+        A lease of a holder named in `dead` (known to have died) is taken as if expired."""
+        dead = list(dead) or [""]
         async with self.transaction() as db:
             refused: dict[int, str] = {}
             for shard in shards:
@@ -32,8 +34,9 @@ class ShardLeases(StoreBase):
                     " VALUES (?, ?, ?, ?) ON CONFLICT (shard_id) DO UPDATE SET"
                     " shard_count = excluded.shard_count, holder = excluded.holder,"
                     " expires_at = excluded.expires_at"
-                    " WHERE shard_leases.holder = excluded.holder OR shard_leases.expires_at < ?",
-                    (shard, shard_count, holder, now + ttl, now))
+                    " WHERE shard_leases.holder = excluded.holder OR shard_leases.expires_at < ?"
+                    f" OR shard_leases.holder IN ({placeholders(dead)})",
+                    (shard, shard_count, holder, now + ttl, now, *dead))
                 if cursor.rowcount != 1:
                     refused[shard] = ""
             if refused:

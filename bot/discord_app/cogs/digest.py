@@ -7,6 +7,8 @@ jumps or two ticks close together can never post one server's digest twice for a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -16,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.core import answers
-from bot.core.digest import DigestPost, DigestService, Trigger, zone_names
+from bot.core.digest import DigestPost, DigestService, Trigger, digest_nonce, zone_names
 from bot.core.models import Answer
 from bot.discord_app.checks import hybrid_permissions_check
 from bot.discord_app.render import CHOICE_TEXT, CHOICES, render_embeds
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+INTERRUPTED = ("The bot stopped while posting this digest and it was not found in the "
+               "channel afterwards; it is not posted late.")
 
 
 class ChannelGone(Exception):
@@ -56,6 +60,9 @@ def describe_failure(exc: BaseException) -> str:
 class DigestCog(commands.Cog, name="Digest"):
     def __init__(self, bot: CityBot) -> None:
         self.bot = bot
+        self._sending: set[int] = set()  # ids of the posts this process is sending now
+        self._idle = asyncio.Event()  # set while nothing is being sent
+        self._idle.set()
 
     @property
     def digests(self) -> DigestService:
@@ -74,6 +81,7 @@ class DigestCog(commands.Cog, name="Digest"):
     async def loop(self) -> None:
         """Post every due digest; one server's failure never stops the others or the loop."""
         try:
+            await self.finish_unfinished()
             due = await self.digests.due()
         except Exception:
             log.exception("digest: could not read the schedule")
@@ -95,14 +103,70 @@ class DigestCog(commands.Cog, name="Digest"):
             return None
         return await self.send(post)
 
+    async def finish_unfinished(self) -> None:
+        """Posts a stopped process left "being sent" (a crash, a kill, a takeover): if the
+        message is in the channel, record it; otherwise send today's again with the same
+        nonce (Discord returns the first message if it did arrive), and record an earlier
+        day's as not posted (a digest is never posted late)."""
+        for post, today in await self.digests.unfinished():
+            if post.id in self._sending:
+                continue
+            try:
+                found = await self._already_posted(post)
+            except Exception as exc:  # cannot read the channel: try again next tick
+                log.warning("digest: guild %s, %s: cannot check the channel: %s",
+                            post.guild_id, post.local_date, describe_failure(exc))
+                continue
+            if found is not None:
+                await self.digests.sent(post, found.channel.id, found.id)
+                log.info("digest: guild %s's digest for %s had gone out; recorded",
+                         post.guild_id, post.local_date)
+            elif today:
+                log.info("digest: finishing guild %s's digest for %s", post.guild_id,
+                         post.local_date)
+                await self.send(post)
+            else:
+                await self.digests.failed(post, INTERRUPTED)
+
+    async def _already_posted(self, post: DigestPost) -> discord.Message | None:
+        """The bot's message for this digest in its channel, if one is there."""
+        if post.channel_id is None:
+            return None
+        channel = await self._channel(post.channel_id)
+        if not isinstance(channel, discord.abc.Messageable) or self.bot.user is None:
+            return None
+        title = (await self.digests.answer_for(post)).title
+        async for message in channel.history(limit=50):
+            if message.author.id == self.bot.user.id and any(
+                    e.title == title for e in message.embeds):
+                return message
+        return None
+
+    async def drain(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Wait (at most `timeout`) until no digest is being sent: a shutdown records it."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+
     async def send(self, post: DigestPost) -> DigestPost | str:
+        self._sending.add(post.id)
+        self._idle.clear()
+        try:
+            return await self._send(post)
+        finally:
+            self._sending.discard(post.id)
+            if not self._sending:
+                self._idle.set()
+
+    async def _send(self, post: DigestPost) -> DigestPost | str:
         try:
             if post.channel_id is None:
                 raise ChannelGone
             channel = await self._channel(post.channel_id)
             answer = await self.digests.answer_for(post)
+            # The nonce makes a second send of this post (after a crash) return the first
+            # message instead of posting again.
             message = await channel.send(embed=render_embeds(answer)[0],
-                                         allowed_mentions=NO_PINGS)
+                                         allowed_mentions=NO_PINGS, nonce=digest_nonce(post))
         except Exception as exc:
             reason = describe_failure(exc)
             log.warning("digest: guild %s, %s: %s", post.guild_id, post.local_date, reason,

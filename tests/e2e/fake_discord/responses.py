@@ -32,7 +32,7 @@ def error(status: int, code: int, message: str, problems: list[str] | None = Non
 async def read_body(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """JSON body, or multipart ``payload_json`` plus uploaded files as attachment objects."""
     if not request.content_type.startswith("multipart/"):
-        return (await request.json() if request.can_read_body else {}), []
+        return (await request.json() if request.body_exists else {}), []
     payload: dict[str, Any] = {}
     attachments: list[dict[str, Any]] = []
     reader = await request.multipart()

@@ -32,6 +32,7 @@ class RestRoutes:
         bot_messages: list[SentMessage]
         interactions: dict[int, InteractionRecord]
         dm_channels: dict[int, int]
+        nonces: dict[tuple[int, int, str], SentMessage]
         _changes: Changes
 
         @property
@@ -178,7 +179,12 @@ class RestRoutes:
         problems = validation.check_message(body, creates=True) + self._check_reference(body)
         if problems:
             return self._invalid(request, problems)
+        key = (channel_id, fx.BOT_USER_ID, str(body.get("nonce")))
+        if body.get("enforce_nonce") and key in self.nonces:
+            return ok(self.nonces[key].payload)  # Discord: the message that nonce created
         sent = await self._create(channel_id, body, attachments, "channel")
+        if body.get("nonce") is not None:
+            self.nonces[key] = sent
         return ok(sent.payload)
 
     def _check_reference(self, body: dict[str, Any]) -> list[str]:

@@ -35,6 +35,25 @@ _MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
+class Hold:
+    """A request kept waiting by ``FakeDiscord.hold_next``."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self._released = asyncio.Event()
+        self._lost = False
+
+    def release(self, *, lost: bool = False) -> None:
+        self._lost = lost
+        self._released.set()
+
+    async def wait(self) -> bool:
+        """Called by the server: True if the request is to be lost."""
+        self.arrived.set()
+        await self._released.wait()
+        return self._lost
+
+
 class FakeDiscord(RestRoutes):
     def __init__(self, *, heartbeat_interval_ms: int = 41_250, deadline: float = 3.0) -> None:
         self.deadline = deadline  # seconds the bot has for the initial interaction response
@@ -47,6 +66,10 @@ class FakeDiscord(RestRoutes):
         self.interactions: dict[int, InteractionRecord] = {}
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
         self._rate_limits: list[list[Any]] = []  # [regex, remaining, retry_after]
+        self._holds: list[tuple[re.Pattern[str], Hold]] = []
+        # (channel id, author id, nonce) -> the message it created: with enforce_nonce, a
+        # second create with the same nonce returns that message, as Discord does.
+        self.nonces: dict[tuple[int, int, str], SentMessage] = {}
         # Tokens answered with 401 (discord.py's login then raises LoginFailure).
         self.rejected_tokens: set[str] = set()
         # Called with ("bot_message", SentMessage) and ("response", (InteractionRecord,
@@ -121,6 +144,14 @@ class FakeDiscord(RestRoutes):
         """Answer the next ``count`` requests whose "METHOD /path" (path after /api/v10)
         matches the regex ``route_pattern`` with a 429."""
         self._rate_limits.append([re.compile(route_pattern), count, retry_after])
+
+    def hold_next(self, route_pattern: str) -> Hold:
+        """Keep the next request matching ``route_pattern`` waiting until ``release`` (then
+        it is answered as usual, or, with ``release(lost=True)``, refused unhandled): lets a
+        test stop the bot while Discord is still taking its request."""
+        hold = Hold()
+        self._holds.append((re.compile(route_pattern), hold))
+        return hold
 
     # -- users talking --------------------------------------------------------------------
 
@@ -361,8 +392,11 @@ class FakeDiscord(RestRoutes):
             response = await self._answer(request, handler)
             if isinstance(response, web.Response) and not response.prepared:
                 # Written here, not after we return, so that sync_with_bot knows it went out.
-                await response.prepare(request)
-                await response.write_eof()
+                try:
+                    await response.prepare(request)
+                    await response.write_eof()
+                except ConnectionResetError:  # the bot is gone (killed while we held it)
+                    pass
             return response
         finally:
             self._in_flight -= 1
@@ -371,6 +405,12 @@ class FakeDiscord(RestRoutes):
     async def _answer(self, request: web.Request, handler: Any) -> web.StreamResponse:
         path = _api_path(request)
         self.requests.append(f"{request.method} {path}")
+        for pattern, hold in list(self._holds):
+            if pattern.search(f"{request.method} {path}"):
+                self._holds.remove((pattern, hold))
+                await request.read()  # Discord has the whole request before the bot is gone
+                if await hold.wait():
+                    return error(500, 0, "the request was lost")
         for limit in self._rate_limits:
             if limit[1] > 0 and limit[0].search(f"{request.method} {path}"):
                 limit[1] -= 1
