@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -21,7 +23,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DRAIN_SECONDS = 10.0  # a shutdown waits this long for a digest being posted to be recorded
+DRAIN_SECONDS = 10.0  # a shutdown waits this long for commands and a digest under way
+STOPPING = "The bot is restarting right now; nothing was changed. Please try again in a minute."
 EXTENSIONS = ("bot.discord_app.cogs.lookup", "bot.discord_app.cogs.digest",
               "bot.discord_app.cogs.moderation")
 
@@ -29,6 +32,16 @@ EXTENSIONS = ("bot.discord_app.cogs.lookup", "bot.discord_app.cogs.digest",
 class CityTree(app_commands.CommandTree["CityBot"]):
     """Errors of plain slash commands (hybrid ones go to `on_command_error`) get an answer too,
     so a member never sees "The application did not respond"."""
+
+    async def _call(self, interaction: discord.Interaction[CityBot]) -> None:
+        # discord.py's one entry point for every slash command and autocomplete: counted, so
+        # that a shutdown answers those under way before it closes anything.
+        bot = interaction.client
+        if not bot.accepting:
+            await bot.refuse_while_stopping(interaction)
+            return
+        async with bot.working():
+            await super()._call(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction[CityBot], error: app_commands.AppCommandError
@@ -70,6 +83,10 @@ class CityBot(commands.Bot):
         self._core = core
         self._owns_core = core is None  # a core handed in is closed by whoever opened it
         self._cooldown_noticed: dict[int, float] = {}
+        self.accepting = True  # False once stopping: new commands are not taken
+        self._in_flight = 0
+        self._quiet = asyncio.Event()  # set while no command is under way
+        self._quiet.set()
 
     @property
     def core(self) -> Core:
@@ -114,10 +131,47 @@ class CityBot(commands.Bot):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.core.feed.drop_guild(guild.id)
 
+    @contextlib.asynccontextmanager
+    async def working(self) -> AsyncIterator[None]:
+        """Counts a command under way."""
+        self._in_flight += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._quiet.set()
+
+    async def process_commands(self, message: discord.Message, /) -> None:
+        if not self.accepting:
+            return  # stopping: a `!` command posted now is answered by the next start
+        async with self.working():
+            await super().process_commands(message)
+
+    async def refuse_while_stopping(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.autocomplete([])
+            return
+        embed = render_embeds(answers.error(STOPPING))[0]
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+
     async def close(self) -> None:
-        digest = self.get_cog("Digest")
-        if digest is not None and not self.is_closed():
-            await digest.drain(DRAIN_SECONDS)  # type: ignore[attr-defined]
+        """Stop taking commands, let those under way answer and a digest being posted be
+        recorded (at most DRAIN_SECONDS), then close the connections and the store."""
+        if self.accepting and not self.is_closed():
+            self.accepting = False
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + DRAIN_SECONDS
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), DRAIN_SECONDS)
+            if self._in_flight:
+                log.warning("stopping with %d command(s) still under way", self._in_flight)
+            digest = self.get_cog("Digest")
+            if digest is not None:
+                await digest.drain(max(deadline - loop.time(), 0.0))  # type: ignore[attr-defined]
         await super().close()
         if self._core is not None and self._owns_core:
             await self._core.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 import discord
@@ -40,6 +41,10 @@ async def _run(settings: Settings) -> int:
     closing: set[asyncio.Future[None]] = set()  # referenced until done
 
     def stop() -> None:
+        if stopping.is_set():  # a second signal: leave now (SQLite's journal keeps the file whole)
+            log.warning("second signal: exiting at once")
+            logging.shutdown()
+            os._exit(1)
         stopping.set()
         if bot is not None:
             task = asyncio.ensure_future(bot.close())

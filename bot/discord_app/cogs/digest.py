@@ -80,6 +80,8 @@ class DigestCog(commands.Cog, name="Digest"):
     @tasks.loop(seconds=TICK_SECONDS)
     async def loop(self) -> None:
         """Post every due digest; one server's failure never stops the others or the loop."""
+        if not self.bot.accepting:
+            return  # stopping: the next process to serve these servers posts
         try:
             await self.finish_unfinished()
             due = await self.digests.due()
