@@ -137,6 +137,7 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
             text = await session.reply(" ".join(args.line))
             print(text if text is not None else "Nothing to answer: type a command.")
             return 0
+        core.follow()  # a bot running on the same store: its writes show here too
         await session.repl()
         return 0
     finally:
