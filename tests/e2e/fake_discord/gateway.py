@@ -127,7 +127,8 @@ class Gateway(GatewayControls):
                 if msg.type is WSMsgType.TEXT:
                     await self._on_frame(connection, json.loads(msg.data))
         finally:
-            connection.close_code = ws.close_code if ws.close_code is not None else 1006
+            if connection.close_code is None:  # the bot closed it, or TCP went away
+                connection.close_code = ws.close_code if ws.close_code is not None else 1006
             self._detach(connection)
         return ws
 
@@ -169,17 +170,14 @@ class Gateway(GatewayControls):
 
     async def _identify(self, connection: Connection, data: dict[str, Any]) -> None:
         self.identify_count += 1
-        ws = connection.ws
-        assert ws is not None
         if self.close_on_identify is not None:
-            await ws.close(code=self.close_on_identify)
+            await connection.close(self.close_on_identify)
             return
         shard, refused = shard_verdict(data.get("shard"), self.shard_count)
         if connection.session_id in self.sessions:
             refused = ALREADY_AUTHENTICATED
         if refused is not None:
-            connection.closed_by_server = True
-            await ws.close(code=refused)
+            await connection.close(refused)
             return
         self.intents = int(data.get("intents") or 0)
         session = Session(uuid.uuid4().hex, shard, self.intents, connection=connection)
@@ -227,9 +225,7 @@ class Gateway(GatewayControls):
         await self._send(connection, *frames)
         session.ready = session.connection is connection
         if previous is not None and previous is not connection and previous.open:
-            previous.closed_by_server = True  # Discord allows one socket a session
-            if previous.ws is not None:
-                await previous.ws.close(code=RECONNECTABLE_CLOSE)
+            await previous.close(RECONNECTABLE_CLOSE)  # Discord allows one socket a session
         self._refresh()
 
     async def _send_members_chunk(self, connection: Connection, data: dict[str, Any]) -> None:

@@ -105,17 +105,12 @@ class GatewayControls:
         for connection in connections:
             if abrupt and connection.transport is not None:
                 connection.transport.abort()
-            elif connection.ws is not None:
-                closing.append(connection.ws.close(code=code))
+            else:
+                closing.append(connection.close(code))
         await asyncio.gather(*closing)
 
     async def close(self) -> None:
-        closing = []
-        for connection in self.connections:
-            if connection.open and connection.ws is not None:
-                connection.closed_by_server = True
-                closing.append(connection.ws.close(code=1001))
-        await asyncio.gather(*closing)
+        await asyncio.gather(*(c.close(1001) for c in self.connections if c.open))
 
 
 def _number(connection: Connection) -> int:

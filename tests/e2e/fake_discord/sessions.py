@@ -37,6 +37,14 @@ class Connection:
     def open(self) -> bool:
         return self.close_code is None and not self.closed_by_server
 
+    async def close(self, code: int) -> None:
+        """Close it from our side, recording our code (not the one the peer echoes)."""
+        self.closed_by_server = True
+        if self.close_code is None:
+            self.close_code = code
+        if self.ws is not None:
+            await self.ws.close(code=code)
+
 
 @dataclass(eq=False)
 class Session:
