@@ -1,9 +1,15 @@
-"""The fake guild and the payload builders shared by the REST and gateway halves."""
+"""The fake guilds and the payload builders shared by the REST and gateway halves.
+
+The main guild (``GUILD_ID``, ``CHANNELS``, ``ROLES``, ``MEMBER_ROLES``) has fixed IDs; extra guilds
+for sharding tests come from ``make_guild(guild_id_on_shard(shard, count))``: same members with
+the same kinds of roles, a "general" and a "moderators" channel, IDs derived from the guild's.
+"""
 
 from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,11 +128,13 @@ for _role in ROLES:
     _role.setdefault("flags", 0)
 
 
-def text_channel(channel_id: int, name: str, position: int) -> dict[str, Any]:
+def text_channel(
+    channel_id: int, name: str, position: int, guild_id: int = GUILD_ID
+) -> dict[str, Any]:
     return {
         "id": str(channel_id),
         "type": 0,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "name": name,
         "position": position,
         "permission_overwrites": [],
@@ -145,70 +153,151 @@ CHANNELS: dict[int, dict[str, Any]] = {
 }
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to."""
+    return (guild_id >> 22) % shard_count
+
+
+def guild_id_on_shard(shard: int, shard_count: int, n: int = 0) -> int:
+    """The ``n``-th extra guild ID that lands on ``shard`` of ``shard_count``.
+
+    IDs lie above every fixed ID of the main guild (whose IDs all share one ``id >> 22``), and
+    each leaves room below the next for the channel and role IDs ``make_guild`` derives."""
+    if not 0 <= shard < shard_count or n < 0:
+        raise ValueError(f"no shard {shard} of {shard_count} (n={n})")
+    base = (GUILD_ID >> 22) + 1
+    first = base + (shard - base) % shard_count
+    return (first + n * shard_count) << 22
+
+
+@dataclass(eq=False)
+class Guild:
+    """One guild as the bot sees it: channels, roles, and which roles each member holds."""
+
+    id: int
+    name: str
+    channels: dict[int, dict[str, Any]]
+    roles: list[dict[str, Any]]
+    member_roles: dict[int, list[int]]
+    general_channel_id: int
+    mod_channel_id: int
+    moderator_role_id: int
+    bot_role_id: int
+    admin_role_id: int
+
+    def permissions_of(self, user_id: int) -> int:
+        """Guild-level permissions (the fake guilds have no channel overwrites)."""
+        if user_id == OWNER_ID:
+            return ALL_PERMISSIONS
+        value = EVERYONE_PERMS
+        for role in self.roles:
+            if int(role["id"]) in self.member_roles.get(user_id, []):
+                value |= int(role["permissions"])
+        return value
+
+    def member(self, user_id: int, *, with_user: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "roles": [str(r) for r in self.member_roles.get(user_id, [])],
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "nick": None,
+            "avatar": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+            "premium_since": None,
+            "communication_disabled_until": None,
+        }
+        if with_user:
+            data["user"] = USERS[user_id]
+        return data
+
+    def guild_create(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "owner_id": str(OWNER_ID),
+            # member_count == len(members) marks the guild chunked: discord.py asks for no chunks.
+            "unavailable": False,
+            "large": False,
+            "member_count": len(USERS),
+            "roles": self.roles,
+            "channels": list(self.channels.values()),
+            "members": [self.member(uid) for uid in USERS],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "preferred_locale": "en-US",
+            "mfa_level": 0,
+            "verification_level": 0,
+            "explicit_content_filter": 0,
+            "default_message_notifications": 1,
+            "premium_tier": 0,
+            "nsfw_level": 0,
+            "system_channel_id": None,
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "description": None,
+        }
+
+
+MAIN_GUILD = Guild(
+    id=GUILD_ID,
+    name="Fake City",
+    channels=CHANNELS,
+    roles=ROLES,
+    member_roles=MEMBER_ROLES,
+    general_channel_id=GENERAL_CHANNEL_ID,
+    mod_channel_id=MOD_CHANNEL_ID,
+    moderator_role_id=MODERATOR_ROLE_ID,
+    bot_role_id=BOT_ROLE_ID,
+    admin_role_id=ADMIN_ROLE_ID,
+)
+
+
+def make_guild(guild_id: int, name: str | None = None) -> Guild:
+    """A copy of the main guild under ``guild_id``: channel and role IDs are ``guild_id + 1..5``
+    (the @everyone role's ID is the guild's, as on Discord)."""
+    general, mod, moderator, bot, admin = (guild_id + n for n in range(1, 6))
+    new_ids = {GUILD_ID: guild_id, MODERATOR_ROLE_ID: moderator, BOT_ROLE_ID: bot,
+               ADMIN_ROLE_ID: admin}
+    roles = [{**role, "id": str(new_ids[int(role["id"])])} for role in ROLES]
+    return Guild(
+        id=guild_id,
+        name=name or f"Fake Town {guild_id}",
+        channels={
+            general: text_channel(general, "general", 0, guild_id),
+            mod: text_channel(mod, "moderators", 1, guild_id),
+        },
+        roles=roles,
+        member_roles={uid: [new_ids[r] for r in rs] for uid, rs in MEMBER_ROLES.items()},
+        general_channel_id=general,
+        mod_channel_id=mod,
+        moderator_role_id=moderator,
+        bot_role_id=bot,
+        admin_role_id=admin,
+    )
+
+
+# The main guild's, as before extra guilds existed.
 def permissions_of(user_id: int) -> int:
-    """Guild-level permissions (the fake guild has no channel overwrites)."""
-    if user_id == OWNER_ID:
-        return ALL_PERMISSIONS
-    value = EVERYONE_PERMS
-    for role in ROLES:
-        if int(role["id"]) in MEMBER_ROLES.get(user_id, []):
-            value |= int(role["permissions"])
-    return value
+    return MAIN_GUILD.permissions_of(user_id)
 
 
 def member(user_id: int, *, with_user: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "roles": [str(r) for r in MEMBER_ROLES.get(user_id, [])],
-        "joined_at": "2024-01-01T00:00:00+00:00",
-        "nick": None,
-        "avatar": None,
-        "deaf": False,
-        "mute": False,
-        "pending": False,
-        "flags": 0,
-        "premium_since": None,
-        "communication_disabled_until": None,
-    }
-    if with_user:
-        data["user"] = USERS[user_id]
-    return data
+    return MAIN_GUILD.member(user_id, with_user=with_user)
 
 
 def guild_create() -> dict[str, Any]:
-    return {
-        "id": str(GUILD_ID),
-        "name": "Fake City",
-        "icon": None,
-        "owner_id": str(OWNER_ID),
-        # member_count == len(members) marks the guild chunked, so discord.py asks for no chunks.
-        "unavailable": False,
-        "large": False,
-        "member_count": len(USERS),
-        "roles": ROLES,
-        "channels": list(CHANNELS.values()),
-        "members": [member(uid) for uid in USERS],
-        "threads": [],
-        "presences": [],
-        "voice_states": [],
-        "emojis": [],
-        "stickers": [],
-        "features": [],
-        "stage_instances": [],
-        "guild_scheduled_events": [],
-        "soundboard_sounds": [],
-        "preferred_locale": "en-US",
-        "mfa_level": 0,
-        "verification_level": 0,
-        "explicit_content_filter": 0,
-        "default_message_notifications": 1,
-        "premium_tier": 0,
-        "nsfw_level": 0,
-        "system_channel_id": None,
-        "afk_channel_id": None,
-        "afk_timeout": 300,
-        "joined_at": "2024-01-01T00:00:00+00:00",
-        "description": None,
-    }
+    return MAIN_GUILD.guild_create()
 
 
 def application() -> dict[str, Any]:
@@ -235,10 +324,11 @@ def message(
     channel_id: int,
     author_id: int,
     content: str,
-    guild: bool = True,
+    guild: Guild | bool = True,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A full message object as Discord returns and dispatches it."""
+    """A full message object as Discord returns and dispatches it; ``guild=True`` means the
+    main guild if the channel is one of its own, ``False`` a DM."""
     data: dict[str, Any] = {
         "id": str(message_id),
         "channel_id": str(channel_id),
@@ -257,8 +347,10 @@ def message(
         "pinned": False,
         "flags": 0,
     }
-    if guild and channel_id in CHANNELS:
-        data["guild_id"] = str(GUILD_ID)
-        data["member"] = member(author_id, with_user=False)
+    if guild is True:
+        guild = MAIN_GUILD if channel_id in CHANNELS else False
+    if isinstance(guild, Guild):
+        data["guild_id"] = str(guild.id)
+        data["member"] = guild.member(author_id, with_user=False)
     data.update(extra)
     return data

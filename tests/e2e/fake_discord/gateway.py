@@ -1,4 +1,11 @@
-"""The gateway half: one JSON websocket session with identify, resume and dispatch."""
+"""The gateway half: JSON websocket sessions with identify, resume, sharding and dispatch.
+
+Each websocket is a ``Connection``; IDENTIFY starts a ``Session`` for one shard on it (RESUME
+moves a session to a new connection and replays what it missed). Several sessions may be open at
+once, for different shards or for the same one; an event goes to every session of its guild's
+shard, ``(guild_id >> 22) % shard_count``, and DM events to shard 0. The test controls (drop,
+reconnect, invalidate, round trip) are in ``gateway_control``.
+"""
 
 from __future__ import annotations
 
@@ -6,83 +13,62 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from . import fixtures as fx
+from .gateway_control import GatewayControls
+from .records import Changes
+from .sessions import (
+    ALREADY_AUTHENTICATED,
+    RECONNECTABLE_CLOSE,
+    SESSION_ENDING_CLOSES,
+    Connection,
+    Session,
+    shard_verdict,
+)
 
 MESSAGE_CONTENT_INTENT = 1 << 15
-RECONNECTABLE_CLOSE = 4000  # "unknown error": discord.py reconnects and resumes
+_GUILD_OBJECT_EVENTS = {"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"}  # "d" is the guild
+
+__all__ = ["RECONNECTABLE_CLOSE", "Connection", "Gateway", "Session"]
 
 
-@dataclass
-class Connection:
-    """One websocket the bot opened: its heartbeats, and how it ended."""
+class Gateway(GatewayControls):
+    """Serves ``/gateway``; events dispatched while a session is away are replayed on RESUME."""
 
-    number: int  # 1 for the bot's first connection
-    heartbeats: int = 0  # op 1 frames the bot sent on it
-    acked: int = 0  # of which we acknowledged (op 11)
-    ack_heartbeats: bool = True  # False: a "zombie" connection that never acknowledges
-    closed_by_server: bool = False  # we closed or cut it (drop, replacement, shutdown)
-    close_code: int | None = None  # the close code it ended with; None while it is open
-
-    @property
-    def open(self) -> bool:
-        return self.close_code is None and not self.closed_by_server
-
-
-class Gateway:
-    """Serves ``/gateway``; events dispatched while the bot is away are replayed on RESUME."""
-
-    def __init__(self, resume_url: Callable[[], str], heartbeat_interval_ms: int) -> None:
+    def __init__(
+        self,
+        resume_url: Callable[[], str],
+        heartbeat_interval_ms: int,
+        *,
+        shard_count: int = 1,
+        guilds: dict[int, fx.Guild] | None = None,
+    ) -> None:
         self._resume_url = resume_url
         self._heartbeat_interval_ms = heartbeat_interval_ms
-        self._ws: web.WebSocketResponse | None = None
-        self._transport: asyncio.BaseTransport | None = None
-        self._send_lock = asyncio.Lock()
-        self.session_id: str | None = None
-        self.seq = 0
-        self._history: list[dict[str, Any]] = []
-        self.intents = 0
-        self.identify_count = 0
+        self.shard_count = shard_count
+        self.guilds = guilds if guilds is not None else {fx.GUILD_ID: fx.MAIN_GUILD}
+        self.sessions: dict[str, Session] = {}  # resumable sessions by ID, in IDENTIFY order
+        self.intents = 0  # of the latest IDENTIFY
+        self.identify_count = 0  # every IDENTIFY frame, refused ones included
+        self.identify_counts: Counter[int] = Counter()  # accepted IDENTIFYs per shard
+        self.resume_count = 0
+        self.resume_counts: Counter[int] = Counter()  # accepted RESUMEs per shard
         # A close code to answer IDENTIFY with (4004: "Authentication failed"), or None.
         self.close_on_identify: int | None = None
-        self.resume_count = 0
         self.received: list[dict[str, Any]] = []  # every frame the bot sent, for assertions
-        # Set once READY+GUILD_CREATE or RESUMED went out; cleared when we drop the bot.
+        # Set while every shard has a ready session (READY+GUILD_CREATE or RESUMED went out).
         self.connected = asyncio.Event()
-        self._heartbeats = 0  # heartbeats (op 1) the bot sent
-        self._heartbeat_seen = asyncio.Event()
         self.connections: list[Connection] = []  # every socket the bot opened, in order
+        self.changes = Changes()  # pulses on every session change and heartbeat
 
     @property
     def has_message_content(self) -> bool:
         return bool(self.intents & MESSAGE_CONTENT_INTENT)
-
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=0)
-        await ws.prepare(request)
-        if self._ws is not None and not self._ws.closed:
-            self.current.closed_by_server = True
-            await self._ws.close(code=RECONNECTABLE_CLOSE)  # Discord allows one socket a session
-        self._ws = ws
-        self._transport = request.transport
-        connection = Connection(len(self.connections) + 1)
-        self.connections.append(connection)
-        await self._send(ws, {"op": 10, "d": {"heartbeat_interval": self._heartbeat_interval_ms}})
-        try:
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    await self._on_frame(ws, connection, json.loads(msg.data))
-        finally:
-            connection.close_code = ws.close_code if ws.close_code is not None else 1006
-            if self._ws is ws:
-                self._ws = None
-                self.connected.clear()
-        return ws
 
     @property
     def current(self) -> Connection:
@@ -91,42 +77,112 @@ class Gateway:
             raise ConnectionError("fake Discord: the bot never connected")
         return self.connections[-1]
 
-    def stop_acking_heartbeats(self) -> Connection:
-        """From now on the current connection answers no heartbeat (a zombie connection,
-        as after a silent network fault); a new connection is acknowledged as usual."""
-        connection = self.current
-        connection.ack_heartbeats = False
-        return connection
+    @property
+    def session_id(self) -> str | None:
+        """The latest session that can still be resumed."""
+        return next(reversed(self.sessions), None)
 
-    async def _on_frame(
-        self, ws: web.WebSocketResponse, connection: Connection, frame: dict[str, Any]
+    # -- what tests read ------------------------------------------------------------------
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard of a guild's events; ``None`` (a DM) is shard 0."""
+        return 0 if guild_id is None else fx.shard_of(guild_id, self.shard_count)
+
+    def guilds_of(self, shard: int) -> list[fx.Guild]:
+        return [g for g in self.guilds.values() if self.shard_of(g.id) == shard]
+
+    def sessions_of(self, shard: int) -> list[Session]:
+        """Resumable sessions of ``shard``, oldest first (online or not)."""
+        return [s for s in self.sessions.values() if s.shard == shard]
+
+    def connected_shards(self) -> dict[int, int]:
+        """Open sessions per shard, e.g. ``{0: 1, 1: 2}``; shards with none are left out."""
+        return dict(sorted(Counter(s.shard for s in self.sessions.values() if s.online).items()))
+
+    def shard_ready(self, shard: int) -> bool:
+        return any(s.ready and s.online for s in self.sessions_of(shard))
+
+    async def wait_shards(
+        self, check: Callable[[], bool], timeout: float, what: str  # noqa: ASYNC109
     ) -> None:
+        await self.changes.wait_until(lambda: True if check() else None, timeout, what)
+
+    async def wait_shards_ready(self, shards: Iterable[int], timeout: float) -> None:  # noqa: ASYNC109
+        wanted = sorted(set(shards))
+        await self.wait_shards(
+            lambda: all(self.shard_ready(s) for s in wanted), timeout, f"shards {wanted} ready"
+        )
+
+    # -- the socket -----------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        connection = Connection(len(self.connections) + 1, ws=ws, transport=request.transport)
+        self.connections.append(connection)
+        hello = {"op": 10, "d": {"heartbeat_interval": self._heartbeat_interval_ms}}
+        await self._send(connection, hello)
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    await self._on_frame(connection, json.loads(msg.data))
+        finally:
+            if connection.close_code is None:  # the bot closed it, or TCP went away
+                connection.close_code = ws.close_code if ws.close_code is not None else 1006
+            self._detach(connection)
+        return ws
+
+    def _detach(self, connection: Connection) -> None:
+        """The socket is gone: its session waits for a RESUME, unless the bot ended it."""
+        session = self.sessions.get(connection.session_id or "")
+        if session is not None and session.connection is connection:
+            session.connection = None
+            session.ready = False
+            ended = connection.close_code in SESSION_ENDING_CLOSES
+            if ended and not connection.closed_by_server:
+                del self.sessions[session.id]
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Recompute ``connected`` and wake waiters after any session change."""
+        if all(self.shard_ready(s) for s in range(self.shard_count)):
+            self.connected.set()
+        else:
+            self.connected.clear()
+        self.changes.notify()
+
+    async def _on_frame(self, connection: Connection, frame: dict[str, Any]) -> None:
         self.received.append(frame)
         op, data = frame.get("op"), frame.get("d")
         if op == 1:
-            self._heartbeats += 1
             connection.heartbeats += 1
-            self._heartbeat_seen.set()
+            self.changes.notify()
             if connection.ack_heartbeats:
                 connection.acked += 1
-                await self._send(ws, {"op": 11})
+                await self._send(connection, {"op": 11})
         elif op == 2:
-            await self._identify(ws, data)
+            await self._identify(connection, data or {})
         elif op == 6:
-            await self._resume(ws, data)
+            await self._resume(connection, data or {})
         elif op == 8:
-            await self._send_members_chunk(ws, data)
+            await self._send_members_chunk(connection, data or {})
         # op 3 (presence) and 4 (voice state) only need recording.
 
-    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    async def _identify(self, connection: Connection, data: dict[str, Any]) -> None:
         self.identify_count += 1
         if self.close_on_identify is not None:
-            await ws.close(code=self.close_on_identify)
+            await connection.close(self.close_on_identify)
+            return
+        shard, refused = shard_verdict(data.get("shard"), self.shard_count)
+        if connection.session_id in self.sessions:
+            refused = ALREADY_AUTHENTICATED
+        if refused is not None:
+            await connection.close(refused)
             return
         self.intents = int(data.get("intents") or 0)
-        self.session_id = uuid.uuid4().hex
-        self.seq = 0
-        self._history = []
+        session = Session(uuid.uuid4().hex, shard, self.intents, connection=connection)
+        connection.session_id, connection.shard = session.id, shard
+        guilds = self.guilds_of(shard)
         ready = {
             "v": 10,
             "user": {
@@ -135,109 +191,86 @@ class Gateway:
                 "mfa_enabled": False,
                 "flags": 0,
             },
-            "guilds": [{"id": str(fx.GUILD_ID), "unavailable": True}],
-            "session_id": self.session_id,
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.id,
             "resume_gateway_url": self._resume_url(),
             "application": {"id": str(fx.APP_ID), "flags": 0},
             "private_channels": [],
             "relationships": [],
-            "shard": data.get("shard") or [0, 1],
+            "shard": [shard, self.shard_count],
         }
-        await self.dispatch("READY", ready)
-        await self.dispatch("GUILD_CREATE", fx.guild_create())
-        self.connected.set()
+        # Numbered before the session can receive events, and written under the socket's lock:
+        # nothing dispatched meanwhile overtakes READY.
+        frames = [session.push("READY", ready)]
+        frames += [session.push("GUILD_CREATE", g.guild_create()) for g in guilds]
+        self.sessions[session.id] = session
+        self.identify_counts[shard] += 1
+        await self._send(connection, *frames)
+        session.ready = session.connection is connection
+        self._refresh()
 
-    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        if data.get("session_id") != self.session_id:
-            await self._send(ws, {"op": 9, "d": False})
+    async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
+        session = self.sessions.get(str(data.get("session_id")))
+        if session is None:
+            await self._send(connection, {"op": 9, "d": False})
             return
-        self.resume_count += 1
+        previous = session.connection
+        session.connection, session.ready = connection, False
+        connection.session_id, connection.shard = session.id, session.shard
         last_seen = int(data.get("seq") or 0)
-        for frame in self._history:
-            if frame["s"] > last_seen:
-                await self._send(ws, frame)
-        await self.dispatch("RESUMED", {})
-        self.connected.set()
+        frames = [f for f in session.history if f["s"] > last_seen]
+        frames.append(session.push("RESUMED", {}))
+        self.resume_count += 1
+        self.resume_counts[session.shard] += 1
+        await self._send(connection, *frames)
+        session.ready = session.connection is connection
+        if previous is not None and previous is not connection and previous.open:
+            await previous.close(RECONNECTABLE_CLOSE)  # Discord allows one socket a session
+        self._refresh()
 
-    async def _send_members_chunk(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    async def _send_members_chunk(self, connection: Connection, data: dict[str, Any]) -> None:
+        session = self.sessions.get(connection.session_id or "")
+        guild = self.guilds.get(int(data.get("guild_id") or 0))
+        if session is None or guild is None:
+            return
         chunk = {
-            "guild_id": str(fx.GUILD_ID),
-            "members": [fx.member(uid) for uid in fx.USERS],
+            "guild_id": str(guild.id),
+            "members": [guild.member(uid) for uid in fx.USERS],
             "chunk_index": 0,
             "chunk_count": 1,
             "not_found": [],
         }
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]
-        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+        await self._send(connection, session.push("GUILD_MEMBERS_CHUNK", chunk))
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an op 0 event now, or keep it for the RESUME replay if the bot is away."""
-        self.seq += 1
-        frame = {"op": 0, "t": event, "s": self.seq, "d": data}
-        self._history.append(frame)
-        ws = self._ws
-        if ws is not None and not ws.closed:
-            await self._send(ws, frame)
+    # -- dispatch -------------------------------------------------------------------------
 
-    async def _send(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
-        frame.setdefault("s", None)
-        frame.setdefault("t", None)
-        frame.setdefault("d", None)
-        async with self._send_lock:
-            if not ws.closed:
+    async def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None = None) -> None:
+        """Send an op 0 event to every session of its guild's shard (``guild_id``, else the
+        payload's), now, or in the RESUME replay of a session that is away."""
+        if guild_id is None:
+            raw = data.get("id") if event in _GUILD_OBJECT_EVENTS else data.get("guild_id")
+            guild_id = int(raw) if raw else None
+        shard = self.shard_of(guild_id)
+        # Frames are numbered for every session first; each goes to the socket its session was
+        # on then (a RESUME after that replays it from history instead).
+        targets = [(s.connection, s.push(event, data)) for s in self.sessions_of(shard)]
+        for connection, frame in targets:
+            if connection is not None:
+                await self._send(connection, frame)
+
+    async def _send(self, connection: Connection, *frames: dict[str, Any]) -> None:
+        ws = connection.ws
+        if ws is None:
+            return
+        async with connection.lock:
+            for frame in frames:
+                frame.setdefault("s", None)
+                frame.setdefault("t", None)
+                frame.setdefault("d", None)
+                if ws.closed:
+                    return
                 # A socket that is going away loses the frame; a RESUME replays it from history.
                 with contextlib.suppress(ConnectionResetError):
                     await ws.send_str(json.dumps(frame))
-
-    async def round_trip(self, timeout: float) -> None:  # noqa: ASYNC109
-        """Ask for a heartbeat (op 1 from the server) and wait until the bot sends one."""
-        ws = self._ws
-        if ws is None or ws.closed:
-            raise ConnectionError("fake Discord: the bot is not connected")
-        seen = self._heartbeats
-        await self._send(ws, {"op": 1})
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._heartbeats == seen:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"fake Discord: no heartbeat from the bot within {timeout}s")
-            self._heartbeat_seen.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._heartbeat_seen.wait(), remaining)
-
-    async def send_reconnect(self) -> None:
-        """Op 7: the bot closes the socket itself and resumes."""
-        self.connected.clear()
-        if self._ws is not None:
-            await self._send(self._ws, {"op": 7})
-
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        """Op 9: with ``resumable=False`` the bot must IDENTIFY again."""
-        self.connected.clear()
-        if not resumable:
-            self.session_id = None
-        if self._ws is not None:
-            await self._send(self._ws, {"op": 9, "d": resumable})
-
-    async def drop(self, code: int = RECONNECTABLE_CLOSE, *, abrupt: bool = False) -> None:
-        """Close the socket from our side, like a Discord node going away; ``abrupt`` cuts
-        the TCP connection with no close frame, like a network failure."""
-        self.connected.clear()
-        ws = self._ws
-        if ws is None:
-            return
-        self.current.closed_by_server = True
-        transport = self._transport
-        if abrupt and transport is not None:
-            self._ws = None  # what is dispatched from now on waits for the RESUME replay
-            transport.abort()
-        else:
-            await ws.close(code=code)
-
-    async def close(self) -> None:
-        ws = self._ws
-        if ws is not None:
-            self.current.closed_by_server = True
-            await ws.close(code=1001)

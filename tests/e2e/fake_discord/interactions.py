@@ -16,11 +16,11 @@ def interaction_payload(
     data: dict[str, Any],
     user_id: int,
     channel_id: int,
-    dm_id: int | None,
+    guild: fx.Guild | None,
     message: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """INTERACTION_CREATE data with every field discord.py 2.7 reads; a guild interaction unless
-    ``dm_id`` names the DM channel."""
+    """INTERACTION_CREATE data with every field discord.py 2.7 reads: in ``channel_id`` of
+    ``guild``, or (``guild=None``) in the DM channel ``channel_id``."""
     interaction_id = fx.snowflake()
     payload: dict[str, Any] = {
         "id": str(interaction_id),
@@ -32,25 +32,25 @@ def interaction_payload(
         "locale": "en-US",
         "entitlements": [],
         "attachment_size_limit": 10 * 1024 * 1024,
-        "app_permissions": str(fx.permissions_of(fx.BOT_USER_ID)),
+        "app_permissions": str((guild or fx.MAIN_GUILD).permissions_of(fx.BOT_USER_ID)),
     }
-    if dm_id is None:
+    if guild is not None:
         payload.update(
-            guild_id=str(fx.GUILD_ID),
+            guild_id=str(guild.id),
             guild_locale="en-US",
             context=0,
-            guild={"id": str(fx.GUILD_ID), "locale": "en-US", "features": []},
-            channel=fx.CHANNELS[channel_id],
+            guild={"id": str(guild.id), "locale": "en-US", "features": []},
+            channel=guild.channels[channel_id],
             channel_id=str(channel_id),
-            member={**fx.member(user_id), "permissions": str(fx.permissions_of(user_id))},
-            authorizing_integration_owners={"0": str(fx.GUILD_ID)},
+            member={**guild.member(user_id), "permissions": str(guild.permissions_of(user_id))},
+            authorizing_integration_owners={"0": str(guild.id)},
         )
     else:
         payload.update(
             context=1,
             user=fx.USERS[user_id],
-            channel_id=str(dm_id),
-            channel={"id": str(dm_id), "type": 1, "recipients": [fx.USERS[user_id]]},
+            channel_id=str(channel_id),
+            channel={"id": str(channel_id), "type": 1, "recipients": [fx.USERS[user_id]]},
             authorizing_integration_owners={"0": str(user_id)},
         )
     if message is not None:
@@ -77,8 +77,10 @@ def build_options(
     schema: list[dict[str, Any]],
     focused: str | None,
     resolved: dict[str, dict[str, Any]],
+    guild: fx.Guild | None = None,
 ) -> list[dict[str, Any]]:
-    """Option list as Discord sends it, typed from the synced schema when there is one."""
+    """Option list as Discord sends it, typed from the synced schema when there is one; users,
+    channels and roles resolve in ``guild`` (default: the main guild)."""
     options = []
     for name, value in values.items():
         spec = next((o for o in schema if o["name"] == name), None)
@@ -88,21 +90,23 @@ def build_options(
             option.update(focused=True, value=str(value))  # focused values arrive as typed text
         elif otype in _SNOWFLAKE_TYPES:
             option["value"] = str(int(value))
-            _resolve(int(value), otype, resolved)
+            _resolve(int(value), otype, resolved, guild or fx.MAIN_GUILD)
         options.append(option)
     return options
 
 
-def _resolve(target: int, otype: int, resolved: dict[str, dict[str, Any]]) -> None:
+def _resolve(
+    target: int, otype: int, resolved: dict[str, dict[str, Any]], guild: fx.Guild
+) -> None:
     key = str(target)
     if target in fx.USERS and otype in (6, 9):
         resolved.setdefault("users", {})[key] = fx.USERS[target]
         resolved.setdefault("members", {})[key] = {
-            **fx.member(target, with_user=False),
-            "permissions": str(fx.permissions_of(target)),
+            **guild.member(target, with_user=False),
+            "permissions": str(guild.permissions_of(target)),
         }
-    elif target in fx.CHANNELS and otype == 7:
-        channel = fx.CHANNELS[target]
+    elif target in guild.channels and otype == 7:
+        channel = guild.channels[target]
         resolved.setdefault("channels", {})[key] = {
             "id": key,
             "name": channel["name"],
@@ -110,5 +114,5 @@ def _resolve(target: int, otype: int, resolved: dict[str, dict[str, Any]]) -> No
             "parent_id": None,
             "permissions": str(fx.ALL_PERMISSIONS),
         }
-    elif any(r["id"] == key for r in fx.ROLES) and otype in (8, 9):
-        resolved.setdefault("roles", {})[key] = next(r for r in fx.ROLES if r["id"] == key)
+    elif any(r["id"] == key for r in guild.roles) and otype in (8, 9):
+        resolved.setdefault("roles", {})[key] = next(r for r in guild.roles if r["id"] == key)

@@ -25,6 +25,7 @@ _VALID_CALLBACKS = {2: {4, 5, 9, 12}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7
 class RestRoutes:
     if TYPE_CHECKING:
         gateway: Gateway
+        guilds: dict[int, fx.Guild]
         deadline: float
         violations: list[str]
         registered_commands: dict[int | None, list[dict[str, Any]]]
@@ -40,6 +41,7 @@ class RestRoutes:
         def _violation(self, request: web.Request, problem: str) -> None: ...
         def _observe(self, event: str, subject: Any) -> None: ...
         def dm_channel(self, user_id: int) -> int: ...
+        def guild_of_channel(self, channel_id: int) -> fx.Guild | None: ...
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         p = API_PREFIX
@@ -109,7 +111,8 @@ class RestRoutes:
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return ok({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        shards = self.gateway.shard_count  # the count IDENTIFY must use
+        return ok({"url": self.gateway_url, "shards": shards, "session_start_limit": limit})
 
     def _scope(self, request: web.Request) -> int | None:
         guild_id = request.match_info.get("guild_id")
@@ -148,22 +151,26 @@ class RestRoutes:
     # -- channels and messages ------------------------------------------------------------
 
     def _known_channel(self, channel_id: int) -> bool:
-        return channel_id in fx.CHANNELS or channel_id in self.dm_channels
+        return self.guild_of_channel(channel_id) is not None or channel_id in self.dm_channels
 
     async def _get_channel(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel_id"])
-        if channel_id in fx.CHANNELS:
-            return ok(fx.CHANNELS[channel_id])
+        guild = self.guild_of_channel(channel_id)
+        if guild is not None:
+            return ok(guild.channels[channel_id])
         if channel_id in self.dm_channels:
             user = fx.USERS[self.dm_channels[channel_id]]
             return ok({"id": str(channel_id), "type": 1, "recipients": [user]})
         return self._unknown(request, 10003, "Unknown Channel")
 
     async def _get_member(self, request: web.Request) -> web.Response:
+        guild = self.guilds.get(int(request.match_info["guild_id"]))
+        if guild is None:
+            return self._unknown(request, 10004, "Unknown Guild")
         user_id = int(request.match_info["user_id"])
         if user_id not in fx.USERS:
             return error(404, 10007, "Unknown Member")
-        return ok(fx.member(user_id))
+        return ok(guild.member(user_id))
 
     async def _history(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel_id"]
@@ -332,9 +339,9 @@ class RestRoutes:
             sent.deleted = True
             self.messages.pop(sent.id, None)
             self._record(record, Response(f"delete_{kind}", None, {}, self._elapsed(record), sent))
-            await self.gateway.dispatch(
-                "MESSAGE_DELETE", {"id": str(sent.id), "channel_id": str(sent.channel_id)}
-            )
+            keys = ("id", "channel_id", "guild_id")
+            ids = {k: sent.payload[k] for k in keys if k in sent.payload}
+            await self.gateway.dispatch("MESSAGE_DELETE", ids)
             return no_content()
         body, attachments = await read_body(request)
         # Filling in a deferred ("thinking") response is when its mentions would ping.
@@ -361,7 +368,7 @@ class RestRoutes:
             channel_id=channel_id,
             author_id=fx.BOT_USER_ID,
             content=body.get("content") or "",
-            guild=channel_id in fx.CHANNELS,
+            guild=self.guild_of_channel(channel_id) or False,
         )
         payload.update(
             embeds=[{"type": "rich", **e} for e in body.get("embeds") or []],

@@ -12,6 +12,23 @@ Usage::
 The guild, its channels, roles and members have fixed IDs in ``fixtures``. Everything the bot
 sends is checked against Discord's limits; a breach is answered the way Discord answers it and
 recorded in ``violations``.
+
+Sharding: ``FakeDiscord(shard_count=4)`` wants IDENTIFY's ``shard`` to be ``[id, 4]`` (other
+counts are closed with 4011 or 4010, as Discord does). Extra guilds land on a chosen shard::
+
+    server = FakeDiscord(shard_count=4)
+    await server.start()
+    towns = [await server.add_guild(shard=s) for s in range(4)]  # the main guild is on shard 3
+    ...  # start the bot processes
+    await server.wait_shards_ready({0, 1, 2, 3}, timeout=20)
+    await server.send_message(towns[1].general_channel_id, fx.MEMBER_ID, "!city Seattle")
+
+Each shard's events go to every session of that shard (two sessions on one shard both get
+them); DMs go to shard 0. ``wait_ready()`` waits for every shard to have a ready session;
+``connected_shards()`` counts open sessions per shard; ``wait_connected_shards({...})`` waits
+for an exact count (a SIGKILLed process's sessions stop counting once its TCP connections close).
+``drop_connection``, ``send_reconnect`` and ``invalidate_session`` act on shard 0 unless given
+``shard=``; ``sync_with_bot`` makes a round trip on every open session unless given ``shard=``.
 """
 
 from __future__ import annotations
@@ -19,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -55,9 +72,19 @@ class Hold:
 
 
 class FakeDiscord(RestRoutes):
-    def __init__(self, *, heartbeat_interval_ms: int = 41_250, deadline: float = 3.0) -> None:
+    def __init__(
+        self, *, heartbeat_interval_ms: int = 41_250, deadline: float = 3.0, shard_count: int = 1
+    ) -> None:
+        if shard_count < 1:
+            raise ValueError(f"shard_count must be at least 1, not {shard_count}")
         self.deadline = deadline  # seconds the bot has for the initial interaction response
-        self.gateway = Gateway(lambda: self.gateway_url, heartbeat_interval_ms)
+        self.guilds: dict[int, fx.Guild] = {fx.GUILD_ID: fx.MAIN_GUILD}
+        self.gateway = Gateway(
+            lambda: self.gateway_url,
+            heartbeat_interval_ms,
+            shard_count=shard_count,
+            guilds=self.guilds,
+        )
         self.violations: list[str] = []
         self.requests: list[str] = []  # "METHOD /path" of every REST call, in order
         self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}  # None = global
@@ -108,15 +135,65 @@ class FakeDiscord(RestRoutes):
 
     # -- gateway control ------------------------------------------------------------------
 
+    @property
+    def shard_count(self) -> int:
+        return self.gateway.shard_count
+
     async def wait_ready(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """The bot identified (or resumed) and has the guild."""
+        """The bot identified (or resumed) and has its guilds: on every shard, if sharded."""
         try:
             await asyncio.wait_for(self.gateway.connected.wait(), timeout)
         except TimeoutError:
             raise TimeoutError(f"fake Discord: bot not connected after {timeout}s") from None
 
-    async def sync_with_bot(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """A gateway round trip: returns once the bot has read everything sent before.
+    async def wait_shards_ready(self, shards: Iterable[int], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Each of ``shards`` has an open session that got READY and its GUILD_CREATEs (or
+        RESUMED)."""
+        await self.gateway.wait_shards_ready(shards, timeout)
+
+    def connected_shards(self) -> dict[int, int]:
+        """Open sessions per shard, e.g. ``{0: 1, 1: 2}`` (shards with none left out)."""
+        return self.gateway.connected_shards()
+
+    async def wait_connected_shards(
+        self, expected: Mapping[int, int], timeout: float = 5.0  # noqa: ASYNC109
+    ) -> None:
+        """Until ``connected_shards()`` is exactly ``expected`` (e.g. ``{}``: nobody online)."""
+        wanted = {s: n for s, n in expected.items() if n}
+        await self.gateway.wait_shards(
+            lambda: self.connected_shards() == wanted, timeout, f"connected shards {wanted}"
+        )
+
+    async def add_guild(
+        self, *, shard: int | None = None, guild_id: int | None = None, name: str | None = None
+    ) -> fx.Guild:
+        """Another guild, like the main one: on ``shard`` (the next free ID there) or with
+        ``guild_id``. Sessions already on its shard get its GUILD_CREATE, as when a bot joins."""
+        if (shard is None) == (guild_id is None):
+            raise ValueError("add_guild takes shard= or guild_id=")
+        if guild_id is None:
+            n = 0
+            while fx.guild_id_on_shard(shard, self.shard_count, n) in self.guilds:  # type: ignore[arg-type]
+                n += 1
+            guild_id = fx.guild_id_on_shard(shard, self.shard_count, n)  # type: ignore[arg-type]
+        if guild_id in self.guilds:
+            raise ValueError(f"guild {guild_id} exists already")
+        guild = fx.make_guild(guild_id, name)
+        self.guilds[guild_id] = guild
+        await self.gateway.dispatch("GUILD_CREATE", guild.guild_create())
+        return guild
+
+    def guild_of_channel(self, channel_id: int) -> fx.Guild | None:
+        """The guild a channel belongs to; ``None`` for a DM channel or an unknown one."""
+        return next((g for g in self.guilds.values() if channel_id in g.channels), None)
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard a guild's events go to (``None``, a DM: shard 0)."""
+        return self.gateway.shard_of(guild_id)
+
+    async def sync_with_bot(self, timeout: float = 5.0, shard: int | None = None) -> None:  # noqa: ASYNC109
+        """A gateway round trip: returns once the bot has read everything sent before, on
+        every open session (or those of ``shard``).
 
         A bot message is recorded (and waiters woken) before the bot has read the HTTP
         response to it; a bot that keeps a view for that message stores it only then. Call
@@ -127,18 +204,20 @@ class FakeDiscord(RestRoutes):
         await self._changes.wait_until(
             lambda: True if self._in_flight == 0 else None, timeout, "REST responses to go out"
         )
-        await self.gateway.round_trip(max(deadline - loop.time(), 0.0))
+        await self.gateway.round_trip(max(deadline - loop.time(), 0.0), shard)
 
-    async def drop_connection(self, code: int = 4000, *, abrupt: bool = False) -> None:
-        """Close the bot's socket with ``code``, or (``abrupt``) cut the TCP connection
-        without a close frame."""
-        await self.gateway.drop(code, abrupt=abrupt)
+    async def drop_connection(
+        self, code: int = 4000, *, abrupt: bool = False, shard: int = 0
+    ) -> None:
+        """Close the bot's socket(s) on ``shard`` with ``code``, or (``abrupt``) cut the TCP
+        connection without a close frame."""
+        await self.gateway.drop(code, abrupt=abrupt, shard=shard)
 
-    async def send_reconnect(self) -> None:
-        await self.gateway.send_reconnect()
+    async def send_reconnect(self, shard: int = 0) -> None:
+        await self.gateway.send_reconnect(shard)
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
-        await self.gateway.invalidate_session(resumable)
+    async def invalidate_session(self, resumable: bool = False, shard: int = 0) -> None:
+        await self.gateway.invalidate_session(resumable, shard)
 
     def rate_limit_next(self, route_pattern: str, retry_after: float, count: int = 1) -> None:
         """Answer the next ``count`` requests whose "METHOD /path" (path after /api/v10)
@@ -158,7 +237,9 @@ class FakeDiscord(RestRoutes):
     async def send_message(
         self, channel_id: int, author_id: int, content: str, *, reply_to: int | None = None
     ) -> int:
-        """A member posts in a channel; returns the new message's ID."""
+        """A member posts in a channel (of any guild, or a DM channel); returns the new
+        message's ID."""
+        guild = self.guild_of_channel(channel_id)
         message_id = fx.snowflake()
         extra: dict[str, Any] = {}
         if reply_to is not None:
@@ -174,12 +255,13 @@ class FakeDiscord(RestRoutes):
             channel_id=channel_id,
             author_id=author_id,
             content=content,
-            guild=channel_id in fx.CHANNELS,
+            guild=guild or False,
             **extra,
         )
         mentioned = [int(m) for m in _MENTION.findall(content) if int(m) in fx.USERS]
         data["mentions"] = [
-            {**fx.USERS[u], "member": fx.member(u, with_user=False)} for u in mentioned
+            {**fx.USERS[u], "member": (guild or fx.MAIN_GUILD).member(u, with_user=False)}
+            for u in mentioned
         ]
         data["mention_roles"] = _ROLE_MENTION.findall(content)
         data["mention_everyone"] = "@everyone" in content or "@here" in content
@@ -189,7 +271,7 @@ class FakeDiscord(RestRoutes):
         if (
             not self.gateway.has_message_content
             and fx.BOT_USER_ID not in mentioned
-            and channel_id in fx.CHANNELS
+            and guild is not None
         ):
             event["content"] = ""
         await self.gateway.dispatch("MESSAGE_CREATE", event)
@@ -230,12 +312,16 @@ class FakeDiscord(RestRoutes):
         options: dict[str, Any] | None = None,
         *,
         user_id: int = fx.MEMBER_ID,
-        channel_id: int = fx.GENERAL_CHANNEL_ID,
-        guild: bool = True,
+        channel_id: int | None = None,
+        guild: bool | fx.Guild = True,
     ) -> InteractionRecord:
-        """Dispatch a chat-input command; ``name`` may be "group sub" for subcommands."""
-        data = self._command_data(name, options or {}, None, guild)
-        return await self._dispatch_interaction(2, data, user_id, channel_id, guild)
+        """Dispatch a chat-input command; ``name`` may be "group sub" for subcommands.
+
+        Where: ``channel_id`` (default: the general channel of ``guild``, the main guild for
+        ``guild=True``), or the user's DM channel for ``guild=False``."""
+        where, channel = self._place(guild, channel_id, user_id)
+        data = self._command_data(name, options or {}, None, where)
+        return await self._dispatch_interaction(2, data, user_id, channel, where)
 
     async def autocomplete(
         self,
@@ -244,11 +330,12 @@ class FakeDiscord(RestRoutes):
         focused: str,
         *,
         user_id: int = fx.MEMBER_ID,
-        channel_id: int = fx.GENERAL_CHANNEL_ID,
-        guild: bool = True,
+        channel_id: int | None = None,
+        guild: bool | fx.Guild = True,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[dict[str, Any]]:
-        """Dispatch an autocomplete for option ``focused`` and return the choices offered."""
+        """Dispatch an autocomplete for option ``focused`` and return the choices offered
+        (where: as for ``invoke_slash``)."""
         record = await self.begin_autocomplete(
             name, options, focused, user_id=user_id, channel_id=channel_id, guild=guild
         )
@@ -262,12 +349,13 @@ class FakeDiscord(RestRoutes):
         focused: str,
         *,
         user_id: int = fx.MEMBER_ID,
-        channel_id: int = fx.GENERAL_CHANNEL_ID,
-        guild: bool = True,
+        channel_id: int | None = None,
+        guild: bool | fx.Guild = True,
     ) -> InteractionRecord:
         """Dispatch an autocomplete without waiting; the choices arrive as a type 8 callback."""
-        data = self._command_data(name, options, focused, guild)
-        return await self._dispatch_interaction(4, data, user_id, channel_id, guild)
+        where, channel = self._place(guild, channel_id, user_id)
+        data = self._command_data(name, options, focused, where)
+        return await self._dispatch_interaction(4, data, user_id, channel, where)
 
     async def click(
         self,
@@ -285,8 +373,9 @@ class FakeDiscord(RestRoutes):
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
+        guild = self.guilds.get(int(message.get("guild_id") or 0))
         return await self._dispatch_interaction(
-            3, data, user_id, int(message["channel_id"]), "guild_id" in message, message=message
+            3, data, user_id, int(message["channel_id"]), guild, message=message
         )
 
     async def submit_modal(
@@ -305,25 +394,44 @@ class FakeDiscord(RestRoutes):
             {"custom_id": modal["custom_id"], "components": rows},
             user_id,
             int(payload["channel_id"]),
-            "guild_id" in payload,
+            self.guilds.get(int(payload.get("guild_id") or 0)),
             message=payload.get("message"),
         )
 
     # -- helpers --------------------------------------------------------------------------
 
-    def find_command(self, name: str, guild: bool = True) -> dict[str, Any] | None:
-        scopes: list[int | None] = [fx.GUILD_ID, None] if guild else [None]
+    def find_command(self, name: str, guild: bool | fx.Guild = True) -> dict[str, Any] | None:
+        """A synced chat-input command as ``guild`` (True: the main one) sees it, or as a DM
+        sees it (``guild=False``): the guild's own commands first, then the global ones."""
+        if guild is True:
+            guild = fx.MAIN_GUILD
+        scopes: list[int | None] = [guild.id, None] if guild else [None]
         for scope in scopes:
             for command in self.registered_commands.get(scope, []):
                 if command["name"] == name and command.get("type", 1) == 1:
                     return command
         return None
 
+    def _place(
+        self, guild: bool | fx.Guild, channel_id: int | None, user_id: int
+    ) -> tuple[fx.Guild | None, int]:
+        """(guild or None for a DM, channel) an interaction happens in."""
+        if guild is False:
+            return None, self.dm_channel(user_id)
+        if channel_id is None:
+            home = fx.MAIN_GUILD if guild is True else guild
+            return home, home.general_channel_id
+        found = self.guild_of_channel(channel_id)
+        if found is None or (guild is not True and found is not guild):
+            where = "any guild" if guild is True else f"guild {guild.id}"
+            raise LookupError(f"channel {channel_id} is not a channel of {where}")
+        return found, channel_id
+
     def _command_data(
-        self, name: str, values: dict[str, Any], focused: str | None, guild: bool
+        self, name: str, values: dict[str, Any], focused: str | None, guild: fx.Guild | None
     ) -> dict[str, Any]:
         root, *path = name.split()
-        command = self.find_command(root, guild)
+        command = self.find_command(root, guild or False)
         levels: list[tuple[str, int]] = []  # (name, type) of each subcommand group/subcommand
         schema = (command or {}).get("options") or []
         for part in path:
@@ -331,7 +439,7 @@ class FakeDiscord(RestRoutes):
             levels.append((part, spec["type"]))
             schema = spec.get("options") or []
         resolved: dict[str, dict[str, Any]] = {}
-        options = build_options(values, schema, focused, resolved)
+        options = build_options(values, schema, focused, resolved, guild)
         for part, level_type in reversed(levels):  # wrap leaf options in their levels
             options = [{"name": part, "type": level_type, "options": options}]
         data: dict[str, Any] = {
@@ -352,11 +460,13 @@ class FakeDiscord(RestRoutes):
         data: dict[str, Any],
         user_id: int,
         channel_id: int,
-        guild: bool,
+        guild: fx.Guild | None,
         message: dict[str, Any] | None = None,
     ) -> InteractionRecord:
-        dm_id = None if guild else self.dm_channel(user_id)
-        payload = interaction_payload(itype, data, user_id, channel_id, dm_id, message)
+        """``channel_id`` is a channel of ``guild``, or for ``guild=None`` a DM channel."""
+        if guild is None and channel_id not in self.dm_channels:
+            channel_id = self.dm_channel(user_id)
+        payload = interaction_payload(itype, data, user_id, channel_id, guild, message)
         interaction_id = int(payload["id"])
         loop = asyncio.get_running_loop()
         record = InteractionRecord(
