@@ -273,3 +273,20 @@ async def test_controls_act_on_the_shard_asked_for(server: FakeDiscord, connect:
     await clients[2].ws.send_json({"op": 1, "d": clients[2].seq})
     await server.gateway.wait_shards(lambda: zombie.heartbeats > beats, TIMEOUT, "a heartbeat")
     assert zombie.acked == acked  # counted, never acknowledged
+
+
+async def test_a_guild_added_later_is_announced_on_its_shard(
+    server: FakeDiscord, connect: Connect
+) -> None:
+    clients = [await identified(connect, shard) for shard in (0, 1)]
+    joined = await server.add_guild(shard=1, name="Late Town")
+    expected = await markers(server, [0])
+    event, data = await clients[1].next_event()
+    assert event == "GUILD_CREATE" and data["id"] == str(joined.id)
+    assert data["name"] == "Late Town" and joined is not town(server, 1)
+    assert (await next_message(clients[0]))["content"] == expected[0]
+    with pytest.raises(LookupError):  # a channel of one guild, said to be in another
+        await server.invoke_slash("city", channel_id=joined.general_channel_id,
+                                  guild=town(server, 0))
+    with pytest.raises(ValueError):
+        await server.add_guild(guild_id=joined.id)

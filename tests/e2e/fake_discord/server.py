@@ -34,6 +34,7 @@ for an exact count (a SIGKILLed process's sessions stop counting once its TCP co
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -171,11 +172,10 @@ class FakeDiscord(RestRoutes):
         ``guild_id``. Sessions already on its shard get its GUILD_CREATE, as when a bot joins."""
         if (shard is None) == (guild_id is None):
             raise ValueError("add_guild takes shard= or guild_id=")
-        if guild_id is None:
-            n = 0
-            while fx.guild_id_on_shard(shard, self.shard_count, n) in self.guilds:  # type: ignore[arg-type]
-                n += 1
-            guild_id = fx.guild_id_on_shard(shard, self.shard_count, n)  # type: ignore[arg-type]
+        if shard is not None:
+            free = (fx.guild_id_on_shard(shard, self.shard_count, n) for n in itertools.count())
+            guild_id = next(i for i in free if i not in self.guilds)
+        assert guild_id is not None
         if guild_id in self.guilds:
             raise ValueError(f"guild {guild_id} exists already")
         guild = fx.make_guild(guild_id, name)
