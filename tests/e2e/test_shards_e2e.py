@@ -1,0 +1,131 @@
+"""Two `citybot run` processes, two shards each, one database: four shards, one store.
+
+A server on each shard; process A runs shards 0-1, process B shards 2-3. Each command is
+answered once, by the process of its server's shard; what the owner changes in the bundled
+article through a server of A is found by a server of B within a second, by its new words and
+no longer by its old ones; `citybot import` while both run is seen where it belongs; only A
+(shard 0) syncs the slash commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import REPO_ROOT, BotProcess, shut_down, stop_clean
+from tests.e2e.fake_discord import FakeDiscord, SentMessage
+from tests.e2e.fake_discord import fixtures as fx
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module")]
+
+TIMEOUT = 5.0
+VISIBLE_WITHIN = 1.0  # seconds from one process's answer to the other process's lookup
+NEW_WORDS = "the harbour lights stay on for every neighbour tonight"
+
+
+async def asked(server: FakeDiscord, guild: fx.Guild, text: str,
+                user_id: int = fx.MEMBER_ID) -> SentMessage:
+    earlier = {id(sent) for sent in server.bot_messages}
+    channel = guild.general_channel_id
+    await server.send_message(channel, user_id, text)
+    return await server.wait_for_bot_message(
+        channel, TIMEOUT, lambda sent: id(sent) not in earlier and sent.source == "channel")
+
+
+def title(message: SentMessage) -> str:
+    return str(message.embeds[0].get("title", ""))
+
+
+def text_of(message: SentMessage) -> str:
+    embed = message.embeds[0]
+    return " ".join([embed.get("title", ""), embed.get("description", ""),
+                     *(f["value"] for f in embed.get("fields") or [])])
+
+
+def statement_id(database: Path, words: str) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        return int(db.execute("SELECT id FROM statements WHERE guild_id = 0 AND text LIKE ?",
+                              (f"%{words}%",)).fetchone()[0])
+
+
+async def until_found(server: FakeDiscord, guild: fx.Guild, query: str, wanted: str) -> float:
+    """Ask until the answer holds `wanted`; returns how long that took."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while wanted not in text_of(await asked(server, guild, query)):
+        assert loop.time() - started < VISIBLE_WITHIN * 3, f"{query!r} never found {wanted!r}"
+    return loop.time() - started
+
+
+async def test_two_processes_serve_four_shards_from_one_store(tmp_path: Path) -> None:
+    server = FakeDiscord(shard_count=4)
+    await server.start()
+    towns = [await server.add_guild(shard=s) for s in range(4)]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = BotProcess(server, tmp_path / "a", {"SHARD_COUNT": "4", "SHARD_IDS": "0-1"})
+    second = BotProcess(server, tmp_path / "b", {"SHARD_COUNT": "4", "SHARD_IDS": "2-3",
+                                                 "DATABASE_PATH": str(first.database)})
+    second.database = first.database
+    try:
+        await first.launch()
+        await server.wait_shards_ready({0, 1}, 30)
+        await second.launch()
+        await server.wait_shards_ready({0, 1, 2, 3}, 30)
+        await server.wait_for_commands(None, TIMEOUT)
+        assert server.connected_shards() == {0: 1, 1: 1, 2: 1, 3: 1}
+        assert "synced by the process that runs shard 0" in second.log()
+        assert "synced by the process that runs shard 0" not in first.log()
+
+        # Every server is answered exactly once.
+        for town in towns:
+            assert title(await asked(server, town, "!city seattle")) == "Seattle, Washington"
+        count = len(server.bot_messages)
+        await server.sync_with_bot(TIMEOUT)
+        assert len(server.bot_messages) == count
+
+        # The owner edits a bundled statement through A; B finds it by its new words.
+        quote = statement_id(first.database, "always will be a sanctuary city")
+        edited = await asked(server, towns[0], f"!edit statement {quote} text: {NEW_WORDS}",
+                             user_id=fx.OWNER_ID)
+        assert title(edited).startswith("Saved"), text_of(edited)
+        took = await until_found(server, towns[2], f"!quote {NEW_WORDS[:40]}", "harbour lights")
+        assert took < VISIBLE_WITHIN, took
+        old = await asked(server, towns[3], "!quote always will be a sanctuary city")
+        assert "always will be a sanctuary city" not in text_of(old)
+
+        # Undone through B (the owner's latest change): A finds the old words again.
+        undone = await asked(server, towns[2], "!undo", user_id=fx.OWNER_ID)
+        assert title(undone).startswith("Undone"), text_of(undone)
+        took = await until_found(server, towns[1], "!quote always will be a sanctuary city",
+                                 "always will be a sanctuary city")
+        assert took < VISIBLE_WITHIN, took
+
+        # `citybot import` while both run: a server of B sees its new city.
+        data = {"source": {"key": "shards-test", "title": "Shards test", "outlet": "tests",
+                           "date": "2024-01-01"},
+                "cities": [{"key": "gotham", "name": "Gotham", "state": "New Jersey"}],
+                "people": [], "statements": []}
+        file = tmp_path / "import.json"
+        file.write_text(json.dumps(data))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--env-file", str(first.env_file), "--database",
+            str(first.database), "import", str(file), "--guild", str(towns[3].id),
+            cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        output, _ = await process.communicate()
+        assert process.returncode == 0, output.decode()
+        await until_found(server, towns[3], "!city gotham", "Gotham, New Jersey")
+        elsewhere = await asked(server, towns[1], "!city gotham")
+        assert "Gotham, New Jersey" not in title(elsewhere)  # another server's entry
+
+        await stop_clean(first)
+        await stop_clean(second)
+        assert server.violations == []
+    finally:
+        await shut_down(server, first, second)
