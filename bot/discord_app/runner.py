@@ -19,8 +19,13 @@ log = logging.getLogger(__name__)
 async def run_bot(settings: Settings) -> int:
     """Runs until stopped; returns the process exit status."""
     assert settings.discord_token
+    from bot.core.bootstrap import start_core  # looked up here: a test harness may wrap it
+
+    # The store is opened and checked before Discord is reached: a database the bot cannot
+    # use raises StoreUnusable here (one line, exit status 2, nothing logged in to).
+    core = await start_core(settings.database_path, settings.command_prefix)
     apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
-    bot = CityBot(settings)
+    bot = CityBot(settings, core=core)  # bot.close() closes the core
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
