@@ -164,6 +164,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"citybot: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, [settings.discord_token or ""])
+    from bot.core.errors import StoreUnusable
+
+    try:
+        return _dispatch(settings, args)
+    except StoreUnusable as exc:  # checked before anything is written (or Discord reached)
+        line = str(exc).replace(settings.discord_token or "\0", "[redacted]")
+        print(f"citybot: {line}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         if not settings.discord_token:
             print(NO_TOKEN, file=sys.stderr)

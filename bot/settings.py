@@ -102,11 +102,10 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL: {level!r}")
     rate = _int_or_none("LOOKUP_COOLDOWN_RATE", get("LOOKUP_COOLDOWN_RATE"))
-    per = get("LOOKUP_COOLDOWN_SECONDS")
-    try:
-        per_value = float(per) if per else 10.0
-    except ValueError:
-        raise SettingsError(f"LOOKUP_COOLDOWN_SECONDS must be a number, got {per!r}") from None
+    if rate is not None and rate < 0:
+        raise SettingsError(f"LOOKUP_COOLDOWN_RATE must be 0 (off) or more, got {rate}")
+    # Checked even when the rate is 0: a value that makes no sense is refused, not ignored.
+    per_value = _positive_seconds("LOOKUP_COOLDOWN_SECONDS", get("LOOKUP_COOLDOWN_SECONDS"), 10.0)
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
         discord_token=get("DISCORD_TOKEN"),

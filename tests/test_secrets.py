@@ -29,11 +29,24 @@ RUN_TIMEOUT = 30.0
 TOKEN_SHAPE = re.compile(r"[\w-]{23,28}\.[\w-]{6,7}\.[\w-]{27,}")
 
 
-async def run_until_exit(server: FakeDiscord, workdir: Path, **env: str) -> tuple[int, str]:
+# `python -m bot` whose slash-command sync fails with an error quoting the token.
+CRASHING_ENTRY = (
+    "-c",
+    "import os, sys, bot.discord_app.app as app\n"
+    "async def sync(self): raise RuntimeError('sync failed for ' + os.environ['DISCORD_TOKEN'])\n"
+    "app.CityBot.sync_commands = sync\n"
+    "from bot.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n",
+)
+
+
+async def run_until_exit(
+    server: FakeDiscord, workdir: Path, entry: tuple[str, ...] = ("-m", "bot"), **env: str
+) -> tuple[int, str]:
     """Start `citybot run` with the secret token; return its exit status and all its output."""
     bot = BotProcess(server, workdir, {"DISCORD_TOKEN": SECRET, **env})
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--env-file", str(bot.env_file), "run",
+        sys.executable, *entry, "--env-file", str(bot.env_file), "run",
         cwd=workdir, env=bot.environment(), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
@@ -81,17 +94,28 @@ async def test_a_refused_token_exits_2_with_one_clear_line(
 async def test_an_unexpected_crash_is_logged_with_the_token_scrubbed(
     server: FakeDiscord, tmp_path: Path
 ) -> None:
-    """An error whose message quotes the token (here: a DATABASE_PATH under a file named like
-    it) ends the process with status 1 and a traceback that went through the log filter."""
+    """An error whose message quotes the token ends the process with status 1 and a traceback
+    that went through the log filter."""
+    status, output = await run_until_exit(server, tmp_path, CRASHING_ENTRY)
+    assert status == 1, output
+    assert SECRET not in output
+    assert "the bot stopped on an unexpected error" in output
+    assert "Traceback" in output and "sync failed for [redacted]" in output  # details kept
+
+
+async def test_a_database_path_quoting_the_token_is_one_scrubbed_line(
+    server: FakeDiscord, tmp_path: Path
+) -> None:
+    """DATABASE_PATH under a file named like the token: one line, exit 2, token scrubbed."""
     blocker = tmp_path / SECRET
     blocker.write_text("")
     status, output = await run_until_exit(
         server, tmp_path, DATABASE_PATH=str(blocker / "citybot.db")
     )
-    assert status == 1, output
-    assert SECRET not in output
-    assert "the bot stopped on an unexpected error" in output
-    assert "Traceback" in output and "[redacted]" in output  # the details are still there
+    assert status == 2, output
+    assert SECRET not in output and "Traceback" not in output
+    assert output.strip().count("\n") == 0 and "[redacted]" in output, output
+    assert server.requests == []
 
 
 def test_settings_never_show_the_token() -> None:

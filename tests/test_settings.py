@@ -77,3 +77,47 @@ def test_heartbeat_timeout_reaches_discord_py() -> None:
 def test_heartbeat_timeout_must_be_positive_seconds(value: str) -> None:
     with pytest.raises(SettingsError, match="DISCORD_HEARTBEAT_TIMEOUT"):
         settings_from_mapping({"DISCORD_HEARTBEAT_TIMEOUT": value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("LOOKUP_COOLDOWN_RATE", "-5"), ("LOOKUP_COOLDOWN_RATE", "1.5"),
+     ("LOOKUP_COOLDOWN_SECONDS", "-10"), ("LOOKUP_COOLDOWN_SECONDS", "0"),
+     ("LOOKUP_COOLDOWN_SECONDS", "nan"), ("LOOKUP_COOLDOWN_SECONDS", "inf"),
+     ("LOOKUP_COOLDOWN_SECONDS", "-inf")],
+)
+def test_a_cooldown_that_makes_no_sense_is_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        settings_from_mapping({name: value})
+
+
+def test_cooldown_rate_zero_turns_it_off_and_the_defaults_hold() -> None:
+    off = settings_from_mapping({"LOOKUP_COOLDOWN_RATE": "0"})
+    assert off.lookup_cooldown_rate == 0
+    assert off.lookup_cooldown_per == 10.0
+    tuned = settings_from_mapping({"LOOKUP_COOLDOWN_RATE": "3", "LOOKUP_COOLDOWN_SECONDS": "2.5"})
+    assert (tuned.lookup_cooldown_rate, tuned.lookup_cooldown_per) == (3, 2.5)
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "nan", "inf"])
+def test_citybot_refuses_a_bad_cooldown_with_one_line(tmp_path: Path, value: str) -> None:
+    """The real command line: exit status 2, one line naming the setting, no traceback, and
+    no database made."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOOKUP_", "DATABASE_"))}
+    env["LOOKUP_COOLDOWN_SECONDS"] = value
+    database = tmp_path / "citybot.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"),
+         "--database", str(database), "ask", "cities"],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LOOKUP_COOLDOWN_SECONDS" in lines[0], done.stderr
+    assert done.stdout == ""
+    assert not database.exists()

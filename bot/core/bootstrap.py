@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.digest import DigestService
+from bot.core.errors import StoreBusy, StoreUnusable
 from bot.core.feed import ChangeFeed, stop
 from bot.core.moderation import Moderation
 from bot.core.partition import Partition
@@ -43,7 +45,7 @@ async def start_core(database_path: Path, prefix: str = "!",
     """Open (or create and seed) the database and build the in-memory index of what this
     process serves (`partition`: every server by default)."""
     partition = partition or Partition()
-    store = await Store.open(database_path)
+    store = await Store.open(database_path)  # StoreUnusable: a file it cannot use
     reader: Store | None = None
     try:
         await ensure_seeded(store)
@@ -52,10 +54,12 @@ async def start_core(database_path: Path, prefix: str = "!",
         moderation = await Moderation.start(store, lookup)
         feed = ChangeFeed(reader, lookup, moderation, partition, writer=store)
         moderation.feed = feed
-    except BaseException:
+    except BaseException as exc:
         if reader is not None:
             await reader.close()
         await store.close()
+        if isinstance(exc, StoreBusy | sqlite3.DatabaseError):  # a full disk, a damaged row
+            raise StoreUnusable(database_path, f"it cannot be loaded ({exc})") from exc
         raise
     digest = DigestService(store, prefix=prefix, serves=feed.serves)
     return Core(store=store, lookup=lookup, digest=digest, moderation=moderation, feed=feed,

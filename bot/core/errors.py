@@ -13,6 +13,17 @@ class StoreBusy(RuntimeError):
               "Please try again in a moment."
 
 
+class StoreUnusable(RuntimeError):
+    """The database at `path` cannot be used as it is (not a database, damaged, read-only,
+    made by a newer citybot …): raised by `Store.open` before anything is written to it, so
+    the file is left exactly as it was. `str()` is one line naming the path and the problem."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 def is_transient(error: BaseException) -> bool:
     """SQLite errors that say "not now" rather than "never"."""
     if not isinstance(error, sqlite3.OperationalError):

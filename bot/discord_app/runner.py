@@ -11,7 +11,8 @@ import signal
 
 import discord
 
-from bot.core.bootstrap import Core, start_core
+from bot.core.bootstrap import Core
+from bot.core.errors import StoreUnusable
 from bot.core.partition import Partition
 from bot.core.shard_lease import ShardLease
 from bot.discord_app.app import CityBot, make_bot
@@ -25,6 +26,8 @@ async def run_bot(settings: Settings) -> int:
     """Runs until stopped; returns the process exit status."""
     try:
         return await _run(settings)
+    except StoreUnusable:
+        raise  # the command line says it in one line (exit status 2)
     except Exception:
         # Logged, not left to Python's default hook, so the traceback passes through the
         # logging filter that scrubs the token (an error message may quote it).
@@ -34,8 +37,13 @@ async def run_bot(settings: Settings) -> int:
 
 async def _run(settings: Settings) -> int:
     assert settings.discord_token
-    apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+    from bot.core.bootstrap import start_core  # looked up here: a test harness may wrap it
+
     partition = Partition.of(settings.shard_count, settings.shard_ids)
+    # The store is opened and checked before Discord is reached: a database the bot cannot
+    # use raises StoreUnusable here (one line, exit status 2, nothing logged in to).
+    core = await start_core(settings.database_path, settings.command_prefix, partition)
+    apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
     stopping = asyncio.Event()
     bot: CityBot | None = None
     closing: set[asyncio.Future[None]] = set()  # referenced until done
@@ -55,7 +63,6 @@ async def _run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(sig, stop)
-    core = await start_core(settings.database_path, settings.command_prefix, partition)
     # Followed from now on: a standby's index is current the moment it takes over.
     core.follow()
     lease = ShardLease(core.store, partition, ttl=settings.shard_lease_seconds)

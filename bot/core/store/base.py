@@ -14,7 +14,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.errors import StoreBusy, is_transient
+from bot.core.errors import StoreBusy, StoreUnusable, is_transient
+from bot.core.store import opening
 from bot.core.store.guard import check_authority
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -50,20 +51,28 @@ class StoreBase:
 
     @classmethod
     async def open(cls, path: str | Path) -> StoreBase:
+        """Open, check and migrate the database; a file it cannot use raises `StoreUnusable`
+        (one line: the path and the problem) before anything is written to it."""
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
+            opening.check_path(path)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
+        except sqlite3.Error as exc:
+            raise StoreUnusable(path, opening.explain(exc)) from exc
         db.row_factory = sqlite3.Row
         try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await opening.check_contents(db, path, len(migrations()))
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA busy_timeout = 5000")
             await db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; durable at checkpoint
             store = cls(db, path)
             await store.migrate()
-        except BaseException:
+        except BaseException as exc:
             await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreUnusable(path, opening.explain(exc)) from exc
             raise
         return store
 
@@ -91,7 +100,7 @@ class StoreBase:
     async def migrate(self) -> int:
         """Apply the migrations this database has not seen, each in its own transaction."""
         current = await self.schema_version()
-        for number, _name, sql in migrations():
+        for number, name, sql in migrations():
             if number <= current:
                 continue
             # executescript would COMMIT first; wrapping the script keeps a migration atomic.
@@ -99,9 +108,13 @@ class StoreBase:
                 await self._db.executescript(
                     f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
                 )
-            except BaseException:
+            except BaseException as exc:
                 if self._db.in_transaction:
                     await self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and "already exists" in str(exc):
+                    # e.g. user_version set back by hand over tables that are there
+                    raise StoreUnusable(self.path, f"schema {current} but {exc}: it cannot "
+                                                   f"be upgraded with {name}") from exc
                 raise
             current = number
         return current

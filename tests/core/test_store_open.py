@@ -1,0 +1,81 @@
+"""`Store.open` refuses a database it cannot use with one line, and leaves the file as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.bootstrap import start_core
+from bot.core.errors import StoreUnusable
+from bot.core.store import Store
+from bot.core.store.base import migrations
+from tests.bad_files import SPOILERS, digest, make_good_database, unwritable
+
+
+@pytest.mark.parametrize("case", list(SPOILERS))
+async def test_a_bad_database_is_refused_and_left_as_it_was(db_path: Path, case: str) -> None:
+    spoil, words = SPOILERS[case]
+    await make_good_database(db_path)
+    spoil(db_path)
+    before = digest(db_path)
+    with pytest.raises(StoreUnusable) as caught:
+        await start_core(db_path)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"{db_path}: ")
+    assert words.format(known=len(migrations())) in line
+    assert caught.value.path == db_path
+    assert digest(db_path) == before  # never overwritten, migrated or reseeded
+
+
+async def test_a_read_only_database_is_refused_at_start(db_path: Path) -> None:
+    await make_good_database(db_path)
+    before = digest(db_path)
+    with unwritable(db_path), pytest.raises(StoreUnusable, match="read-only"):
+        await Store.open(db_path)
+    assert digest(db_path) == before
+
+
+async def test_a_folder_it_cannot_write_in_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    with unwritable(folder), pytest.raises(StoreUnusable, match="not writable"):
+        await Store.open(folder / "citybot.db")
+    assert list(folder.iterdir()) == []
+
+
+async def test_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(StoreUnusable, match="folder cannot be made"):
+        await Store.open(tmp_path / "file" / "citybot.db")
+
+
+async def test_an_empty_file_is_a_new_database(db_path: Path) -> None:
+    db_path.write_bytes(b"")  # noqa: ASYNC240 (`touch citybot.db`: SQLite sees a new database)
+    core = await start_core(db_path)
+    try:
+        assert await core.store.schema_version() == len(migrations())
+    finally:
+        await core.close()
+
+
+async def test_a_full_disk_while_seeding_is_one_line(db_path: Path) -> None:
+    store = await Store.open(db_path)  # migrated, not seeded
+    pages = await store._scalar("PRAGMA page_count")
+    await store.close()
+
+    import bot.core.bootstrap as bootstrap
+
+    real_open = Store.open
+
+    async def tiny_disk(path: Path) -> Store:
+        opened = await real_open(path)
+        await opened._db.execute(f"PRAGMA max_page_count = {pages + 1}")
+        return opened
+
+    bootstrap.Store.open = tiny_disk  # type: ignore[method-assign]
+    try:
+        with pytest.raises(StoreUnusable, match="cannot be loaded"):
+            await start_core(db_path)
+    finally:
+        bootstrap.Store.open = real_open  # type: ignore[method-assign]
