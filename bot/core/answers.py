@@ -9,6 +9,12 @@ from bot.core.matching import Hit
 from bot.core.models import Answer, City, Counts, Field, Official, Option, Source, Statement
 
 LIST_COMMAND = {"city": "cities", "official": "officials", "statement": "officials"}
+SHOW_COMMAND = {"city": "city", "official": "official", "statement": "quote"}
+
+
+def pick_command(option: Option, prefix: str = "") -> str:
+    """The command that shows this option's entry by id: "city #6", "quote #26"."""
+    return f"{prefix}{SHOW_COMMAND[option.ref.kind]} #{option.ref.id}"
 
 
 def source_line(source: Source | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
 SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
 SHORT_PREFIX = 2  # autocomplete of this many letters lists only names that begin so
 SURE_STATEMENT = 95.0  # a statement this close: /quote's box needs no misspelt names
+ENTRY_ID = re.compile(r"^#(\d{1,18})$")  # "#6": an entry by its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,9 @@ class Lookup:
         return await self._lookup("official", query, guild_id)
 
     async def _lookup(self, kind: EntryKind, query: str, guild_id: int | None) -> Answer:
+        by_id = ENTRY_ID.match(query.strip())
+        if by_id:  # "city #6": the entry with that id, as menus and `citybot ask` offer it
+            return await self.show(EntryRef(kind, int(by_id.group(1))), guild_id)
         hits = self.hits(kind, query, guild_id)
         resolution = resolve(hits)
         if resolution.outcome == "found":
@@ -84,6 +89,9 @@ class Lookup:
 
     async def quote(self, query: str, guild_id: int | None) -> Answer:
         """A speaker's statements when the words name someone, else the statement they're from."""
+        by_id = ENTRY_ID.match(query.strip())
+        if by_id:
+            return await self.show(EntryRef("statement", int(by_id.group(1))), guild_id)
         people = self.hits("official", query, guild_id)
         said = self.hits("statement", query, guild_id)
         speaker = resolve(people)
