@@ -93,14 +93,17 @@ def suggestion_field(suggestion: SuggestionRow) -> Field:
     return Field(f"#{suggestion.id} · {p.get('speaker', '?')}", "\n".join(lines))
 
 
-def queue(suggestions: Sequence[SuggestionRow], total: int) -> Answer:
+def queue(suggestions: Sequence[SuggestionRow], total: int, *, by_text: bool = False
+          ) -> Answer:
     if not suggestions:
         return Answer(kind="card", title="Suggestions", description="No suggestion waits for "
                       "review.", private=True)
     more = f" Showing the oldest {len(suggestions)} of {total}." if total > len(suggestions) \
         else ""
     return Answer(kind="list", title="Suggestions waiting for review",
-                  description=f"{total} waiting.{more} Approve or reject each with its buttons.",
+                  description=f"{total} waiting.{more} " + (
+                      "Type `approve <number>` or `reject <number>` for each." if by_text
+                      else "Approve or reject each with its buttons."),
                   fields=tuple(suggestion_field(s) for s in suggestions))
 
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from bot.core.models import Answer
 from bot.core.moderation import replies
+from bot.core.moderation.alias_text import split_alias
 from bot.core.moderation.base import kind_of
 from bot.core.moderation.rules import FLAG_NAMES, Actor, Refusal, parse_flags
 from bot.core.moderation.service import Moderation
 from bot.core.validation import InvalidField
 
-NAMES = ("add", "edit", "remove", "restore", "undo", "alias", "history", "review", "approve",
-         "reject")
+NAMES = ("add", "edit", "remove", "restore", "undo", "alias", "history", "suggest", "review",
+         "approve", "reject")
 USAGE = {
     "add": "add city|official|statement name: … (or speaker: … text: …)",
     "edit": "edit city|official|statement <id or name> field: value …",
     "remove": "remove city|official|statement <id or name>",
     "restore": "restore city|official|statement <id>",
-    "alias": "alias add|remove city|official <id> <alias>",
+    "alias": "alias add|remove city|official <id, \"full name\" or full name> <alias> "
+             "(or … name: <alias>)",
     "history": "history [city|official|statement <id or name>]",
+    "suggest": "suggest statement speaker: … text: …",
     "approve": "approve <suggestion id>",
     "reject": "reject <suggestion id>",
 }
@@ -47,11 +50,27 @@ async def run_text(moderation: Moderation, actor: Actor, name: str,
         return replies.refused(refusal)
 
 
+async def alias_line(m: Moderation, actor: Actor, argument: str) -> Answer:
+    """`add|remove <kind> <entry> <alias>` as typed: the console's and Discord's `!alias`."""
+    try:
+        operation, _, rest = argument.strip().partition(" ")
+        if operation.casefold() not in ("add", "remove"):
+            raise Refusal("alias", f"say `alias add` or `alias remove`: `{USAGE['alias']}`")
+        kind_word, _, rest = rest.strip().partition(" ")
+        kind = kind_of(kind_word or "?")
+        entry, alias = await split_alias(m.store, actor, kind, rest)
+    except Refusal as exc:
+        if exc.field == "kind":
+            exc = Refusal("kind", f"{exc.message}. Usage: `{USAGE['alias']}`")
+        return replies.refused(exc)
+    return (await m.alias(actor, operation.casefold(), kind, entry, alias)).answer
+
+
 async def _run(m: Moderation, actor: Actor, name: str, argument: str) -> Answer:
     if name == "undo":
         return (await m.undo(actor)).answer
     if name == "review":
-        return (await m.review(actor, 25)).answer
+        return (await m.review(actor, 25, by_text=True)).answer
     if name in ("approve", "reject"):
         number = argument.lstrip("#")
         if not number.isdigit():
@@ -63,10 +82,12 @@ async def _run(m: Moderation, actor: Actor, name: str, argument: str) -> Answer:
             return (await m.history(actor)).answer
         return (await m.history(actor, kind_of(head), rest)).answer
     if name == "alias":
-        kind_word, _, rest = rest.strip().partition(" ")
-        entry, _, alias = rest.strip().partition(" ")
-        return (await m.alias(actor, head, kind_of(kind_word or "?"), entry, alias)).answer
+        return await alias_line(m, actor, argument)
     kind = kind_of(head or "?")
+    if name == "suggest":
+        if kind != "statement":
+            raise Refusal("kind", "only statements are suggested")
+        return (await m.suggest(actor, parse_flags(rest))).answer
     if name == "add":
         return (await m.add(actor, kind, parse_flags(rest))).answer
     entry, fields = _split_entry(rest)
