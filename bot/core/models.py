@@ -40,7 +40,8 @@ class City:
 
     @property
     def label(self) -> str:
-        if self.state and self.state not in self.name:
+        # "Washington, D.C." names its region already: no ", District of Columbia" after it.
+        if self.state and self.state not in self.name and ", " not in self.name:
             return f"{self.name}, {self.state}"
         return self.name
 
