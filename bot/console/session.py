@@ -84,11 +84,12 @@ class ConsoleSession:
     async def answer(self, line: str) -> Answer | None:
         """The answer to one typed line, or None for an empty line."""
         text = line.strip()
-        if text.isdigit() and self._options:
+        if text.isdigit():  # a pick from the last list of matches (and nothing else)
             index = int(text) - 1
             if 0 <= index < len(self._options):
                 return await self._remember(
                     await self.core.lookup.show(self._options[index].ref, self.guild_id))
+            return answers.no_such_pick(text, len(self._options))
         parsed = parse_line(text, self.prefix)
         if parsed is None:
             return None

@@ -200,3 +200,26 @@ def not_found(query: str, kind: str, prefix: str) -> Answer:
 
 def error(message: str) -> Answer:
     return Answer(kind="error", title="Sorry", description=message, private=True)
+
+
+NEEDS = {"name": "a name", "text": "some text", "speaker or words": "a speaker or some words"}
+
+
+def needs_argument(spec: CommandSpec, prefix: str) -> Answer:
+    needed = NEEDS.get(spec.argument, spec.argument)
+    return error(f"`{spec.usage(prefix)}` needs {needed}, for example "
+                 f"`{spec.example_call(prefix)}`.")
+
+
+def no_command(name: str, meant: str | None, prefix: str) -> Answer:
+    hint = f"Did you mean `{prefix}{meant}`?" if meant else f"Try `{prefix}help`."
+    return error(f"There is no command “{name[:40]}”. {hint}")
+
+
+def no_such_pick(number: str, count: int) -> Answer:
+    """A number typed in the console that picks nothing."""
+    if count == 0:
+        return error(f"“{number[:20]}” picks nothing: a number picks from the last list of "
+                     "matches, and there is none now.")
+    choices = "1" if count == 1 else f"a number from 1 to {count}"
+    return error(f"There is no {number[:20]} in the list: type {choices}.")

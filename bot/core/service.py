@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.process import extractOne
 
 from bot.core import answers
 from bot.core.catalog import Catalog
@@ -22,6 +23,7 @@ STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
 SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
 SHORT_PREFIX = 2  # autocomplete of this many letters lists only names that begin so
 SURE_STATEMENT = 95.0  # a statement this close: /quote's box needs no misspelt names
+COMMAND_NEAR = 75.0  # `cty` for `city`, `qoute` for `quote`
 ENTRY_ID = re.compile(r"^#(\d{1,18})$")  # "#6": an entry by its id
 
 
@@ -150,10 +152,9 @@ class Lookup:
         """Answer a text command ("city", "Seattle"), as the console and tests type them."""
         spec = COMMANDS_BY_NAME.get(name.casefold())
         if spec is None:
-            return answers.error(f"There is no command “{name[:40]}”. Try `{self.prefix}help`.")
+            return answers.no_command(name, self._meant(name, argument, guild_id), self.prefix)
         if spec.argument and not argument.strip():
-            return answers.error(f"`{spec.usage(self.prefix)}` needs {spec.argument}, for "
-                                 f"example `{spec.example_call(self.prefix)}`.")
+            return answers.needs_argument(spec, self.prefix)
         with_argument = {"city": self.city, "official": self.official, "quote": self.quote,
                          "search": self.search}
         if spec.name in with_argument:
@@ -163,6 +164,21 @@ class Lookup:
         without = {"cities": self.cities, "officials": self.officials, "random": self.random,
                    "about": self.about}
         return await without[spec.name](guild_id)
+
+    def _meant(self, name: str, argument: str, guild_id: int | None) -> str | None:
+        """What an unknown command probably meant: `cty seattle` -> "city seattle", a bare
+        `Seattle` -> "city Seattle"."""
+        close = extractOne(name.casefold(), list(COMMANDS_BY_NAME), scorer=fuzz.ratio,
+                           score_cutoff=COMMAND_NEAR)
+        if close is not None:
+            return f"{close[0]} {argument}".strip()
+        typed = f"{name} {argument}".strip()
+        for kind in ("city", "official"):
+            resolution = resolve(self.hits(kind, typed, guild_id, 5))  # type: ignore[arg-type]
+            if resolution.outcome == "found":
+                label = resolution.best.label
+                return f"{kind} {label.split(', ')[0] if kind == 'city' else label}"
+        return None
 
     async def show(self, ref: EntryRef, guild_id: int | None) -> Answer:
         """The card of one entry, if this server may see it (ids can be typed by anyone)."""

@@ -17,6 +17,12 @@ ACTION_WORDS = {
     "approve": "suggestion approved", "reject": "suggestion rejected", "import": "imported",
     "modrole_add": "moderator role added", "modrole_remove": "moderator role removed",
 }
+# What an undo reverts, as in "Undone: the removal of statement #26".
+UNDONE_WHAT = {
+    "add": "addition", "edit": "edit", "remove": "removal", "restore": "restoring",
+    "alias_add": "new alias", "alias_remove": "alias removal", "approve": "approval",
+    "import": "import",
+}
 HIDDEN = {"id", "guild_id", "key", "version"}
 
 

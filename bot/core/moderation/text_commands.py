@@ -3,14 +3,17 @@ user is the bot's owner. Same use cases as Discord; removal needs no button here
 
 from __future__ import annotations
 
+import re
+
 from bot.core.models import Answer
 from bot.core.moderation import replies
 from bot.core.moderation.alias_text import split_alias
 from bot.core.moderation.base import kind_of
-from bot.core.moderation.rules import FLAG_NAMES, Actor, Refusal, parse_flags
+from bot.core.moderation.rules import FIELDS, Actor, Refusal, parse_flags
 from bot.core.moderation.service import Moderation
 from bot.core.validation import InvalidField
 
+_FIELD_WORD = re.compile(r"^[A-Za-z_]+:$")
 NAMES = ("add", "edit", "remove", "restore", "undo", "alias", "history", "suggest", "review",
          "approve", "reject")
 USAGE = {
@@ -28,12 +31,23 @@ USAGE = {
 
 
 def _split_entry(rest: str) -> tuple[str, str]:
-    """("12", "where: on TV") from "12 where: on TV"; the entry is what precedes the fields."""
+    """("12", "where: on TV") from "12 where: on TV"; the entry is what precedes the fields
+    (the first `word:`, a field's name or not: an unknown one is refused by name)."""
     words = rest.split()
     for i, word in enumerate(words):
-        if word.endswith(":") and word[:-1].casefold() in FLAG_NAMES:
+        if _FIELD_WORD.match(word):
             return " ".join(words[:i]), " ".join(words[i:])
     return rest.strip(), ""
+
+
+def _known_fields(kind: str, fields: str) -> str:
+    """`fields`, if it starts with a field of `kind`; else InvalidField naming the word."""
+    first = fields.split(maxsplit=1)[0] if fields.strip() else ""
+    name = first[:-1].casefold()
+    if first and _FIELD_WORD.match(first) and name not in FIELDS[kind]:
+        raise InvalidField(name, f"is not a field of a {kind}; the fields are "
+                           + ", ".join(FIELDS[kind]))
+    return fields
 
 
 async def run_text(moderation: Moderation, actor: Actor, name: str,
@@ -89,10 +103,11 @@ async def _run(m: Moderation, actor: Actor, name: str, argument: str) -> Answer:
             raise Refusal("kind", "only statements are suggested")
         return (await m.suggest(actor, parse_flags(rest))).answer
     if name == "add":
-        return (await m.add(actor, kind, parse_flags(rest))).answer
+        return (await m.add(actor, kind, parse_flags(_known_fields(kind, rest)))).answer
     entry, fields = _split_entry(rest)
     if name == "edit":
-        return (await m.edit(actor, kind, entry, parse_flags(fields))).answer
+        return (await m.edit(actor, kind, entry, parse_flags(_known_fields(kind, fields)))
+                ).answer
     if name == "restore":
         return (await m.restore(actor, kind, entry)).answer
     prepared = await m.prepare_remove(actor, kind, entry)  # remove
