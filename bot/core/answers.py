@@ -34,8 +34,8 @@ def entry_footer(kind: str, entry_id: int, source: Source | None, guild_id: int)
 
 
 def statement_field(statement: Statement, *, with_speaker: bool = True) -> Field:
-    name = statement.attribution if with_speaker else statement.attribution.split(", ", 1)[-1]
-    name = f"#{statement.id} · {name or statement.speaker}"
+    said = statement.attribution if with_speaker else statement.occasion
+    name = f"#{statement.id} · {said[:1].upper()}{said[1:]}" if said else f"#{statement.id}"
     if statement.source_id is None:  # not the article's: say whose it is
         name += f" (added by {added_by(statement.guild_id)})"
     return Field(name=name, value=statement.quoted)
@@ -105,9 +105,9 @@ def statement_card(statement: Statement, source: Source | None) -> Answer:
         kind="card", title=statement.speaker,
         description=statement.quoted,
         fields=tuple(f for f in (
-            Field("Said", statement.attribution.split(", ", 1)[-1] or "—"),
+            Field("Said", statement.occasion[:1].upper() + statement.occasion[1:])
+            if statement.occasion else None,
             Field("City", context, inline=True) if context else None,
-            Field("Type", statement.kind, inline=True),
             Field("Link", statement.source_url) if statement.source_url else None,
         ) if f is not None),
         footer=entry_footer("statement", statement.id, source, statement.guild_id),
