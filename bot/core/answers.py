@@ -33,6 +33,12 @@ def entry_footer(kind: str, entry_id: int, source: Source | None, guild_id: int)
     return f"{kind.title()} #{entry_id} · {source_line(source, guild_id)}"
 
 
+def list_line(entry_id: int, label: str, source_id: int | None, guild_id: int) -> str:
+    """"#6 Seattle, Washington"; an entry not from the article says whose it is."""
+    line = f"#{entry_id} {label}"
+    return line if source_id is not None else f"{line} (added by {added_by(guild_id)})"
+
+
 def statement_field(statement: Statement, *, with_speaker: bool = True) -> Field:
     said = statement.attribution if with_speaker else statement.occasion
     name = f"#{statement.id} · {said[:1].upper()}{said[1:]}" if said else f"#{statement.id}"

@@ -126,13 +126,14 @@ class Lookup:
 
     async def cities(self, guild_id: int | None) -> Answer:
         cities = await self.store.cities(scopes_for(guild_id))
-        return answers.entry_list("Cities", [f"#{c.id} {c.label}" for c in cities],
+        return answers.entry_list("Cities", [answers.list_line(c.id, c.label, c.source_id,
+                                                               c.guild_id) for c in cities],
                                   footer=f"{self.prefix}city <name> for a city's card")
 
     async def officials(self, guild_id: int | None) -> Answer:
         officials = await self.store.officials(scopes_for(guild_id))
-        return answers.entry_list("Officials", [f"#{o.id} {o.name} — {o.title}"
-                                                for o in officials],
+        return answers.entry_list("Officials", [answers.list_line(
+            o.id, f"{o.name} — {o.title}", o.source_id, o.guild_id) for o in officials],
                                   footer=f"{self.prefix}official <name> for a person's card")
 
     async def random(self, guild_id: int | None) -> Answer:

@@ -46,3 +46,14 @@ async def test_counts_in_plain_english(core: Core) -> None:
     assert one.description.endswith("— 1 statement")
     many = await core.lookup.run("quote", "emanuel", None)
     assert many.description.endswith("— 2 statements")
+
+
+async def test_lists_say_whose_each_entry_is(core: Core) -> None:
+    await core.moderation.add(Actor.console(), "city", {"name": "Ownerville", "state": "Ohio"})
+    await core.moderation.add(Actor.console(GUILD), "city", {"name": "Guildtown",
+                                                              "state": "Iowa"})
+    lines = (await core.lookup.run("cities", "", GUILD)).description.splitlines()
+    assert any(line.endswith("Ownerville, Ohio (added by the bot's owner)") for line in lines)
+    assert any(line.endswith("Guildtown, Iowa (added by this server's moderators)")
+               for line in lines)
+    assert any(line.endswith(" Seattle, Washington") for line in lines)  # the article's
