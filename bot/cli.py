@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,27 +16,44 @@ NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bo
             "there (or try `citybot console`, which needs none).")
 
 
+def _common(default: object) -> argparse.ArgumentParser:
+    """--env-file and --database, taken before the subcommand or after it (`default` is
+    SUPPRESS after it, so that a value given before is not overwritten)."""
+    common = argparse.ArgumentParser(add_help=False)
+    options = common.add_argument_group("options of every command")
+    options.add_argument("--env-file", default=".env" if default is None else default,
+                         help="settings file (default: .env)")
+    options.add_argument("--database", type=Path, default=default,
+                         help="SQLite file (overrides DATABASE_PATH)")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="citybot", description=__doc__)
-    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
-    parser.add_argument("--database", type=Path, help="SQLite file (overrides DATABASE_PATH)")
+    parser = argparse.ArgumentParser(prog="citybot", description=__doc__,
+                                     parents=[_common(None)])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
-    console = sub.add_parser("console", help="ask questions in a terminal, no Discord needed")
+    after = _common(argparse.SUPPRESS)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, parents=[after])
+
+    command("run", "start the Discord bot (needs DISCORD_TOKEN)")
+    console = command("console", "ask questions in a terminal, no Discord needed")
     console.add_argument("--guild", type=int, help="also see this server's own entries")
-    ask = sub.add_parser("ask", help='answer one command and exit, e.g. ask "quote emanuel"')
+    ask = command("ask", 'answer one command and exit, e.g. ask "quote emanuel" (exit '
+                  "status 0 for an answer, 1 for a miss or an error)")
     ask.add_argument("line", nargs="+", help="the command, as you would type it in the console")
     ask.add_argument("--guild", type=int, help="also see this server's own entries")
-    digest = sub.add_parser("digest", help="print today's daily digest, as Discord would post it")
+    digest = command("digest", "print today's daily digest, as Discord would post it")
     digest.add_argument("--preview", action="store_true", required=True,
                         help="print it (nothing is posted or recorded)")
     digest.add_argument("--guild", type=int, help="the server's settings and own entries")
     for name, verb in (("export", "write the entries of a scope to FILE"),
                        ("import", "check FILE whole, then add or update its entries at once")):
-        transfer = sub.add_parser(name, help=f"{verb} (JSON, the format of data/article.json)")
+        transfer = command(name, f"{verb} (JSON, the format of data/article.json)")
         transfer.add_argument("file", type=Path, metavar="FILE")
         transfer.add_argument("--guild", type=int, help="a server's entries (default: global)")
-    backup = sub.add_parser("backup", help="copy the database to FILE, safely while the bot runs")
+    backup = command("backup", "copy the database to FILE, safely while the bot runs")
     backup.add_argument("file", type=Path, metavar="FILE")
     return parser
 
@@ -126,22 +144,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-async def _console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console.session import ConsoleSession
-    from bot.core.bootstrap import start_core
+def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import entry
 
-    core = await start_core(settings.database_path, settings.command_prefix)
-    try:
-        session = ConsoleSession(core, settings.command_prefix, args.guild)
-        if args.command == "ask":
-            text = await session.reply(" ".join(args.line))
-            print(text if text is not None else "Nothing to answer: type a command.")
-            return 0
-        core.follow()  # a bot running on the same store: its writes show here too
-        await session.repl()
-        return 0
-    finally:
-        await core.close()
+    if args.command == "console":
+        return entry.console(settings.database_path, settings.command_prefix, args.guild)
+    again = [*(("--env-file", args.env_file) if args.env_file != ".env" else ()),
+             *(("--database", str(args.database)) if args.database is not None else ()),
+             *(("--guild", str(args.guild)) if args.guild is not None else ())]
+    return entry.ask(settings.database_path, settings.command_prefix, args.guild,
+                     " ".join(args.line), again)
 
 
 async def _digest_preview(settings: Settings, guild_id: int | None) -> int:
@@ -157,6 +169,21 @@ async def _digest_preview(settings: Settings, guild_id: int | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`citybot ask help | head -1`): as Python's docs advise
+        # (signal module, "Note on SIGPIPE"), point stdout at devnull so that the final
+        # flush cannot fail again, and leave without a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C while starting or stopping: no traceback either
+        print(file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = _settings(args)
@@ -188,4 +215,4 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_digest_preview(settings, args.guild))
     if args.command == "backup":
         return _backup(settings.database_path, args.file)
-    return asyncio.run(_console(settings, args))
+    return _console(settings, args)

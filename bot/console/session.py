@@ -6,15 +6,13 @@ It accepts the chat forms (`!city Seattle`, `/city Seattle`) and the bare one
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TextIO
 
-from bot.console.render import render_text
+from bot.console.render import Style, render_text
 from bot.core import answers
 from bot.core.bootstrap import Core
-from bot.core.commands import CommandSpec
+from bot.core.commands import COMMANDS_BY_NAME, CommandSpec
 from bot.core.errors import StoreBusy
 from bot.core.models import Answer, Field, Option
 from bot.core.moderation.rules import FLAG_NAMES, Actor
@@ -44,8 +42,10 @@ def parse_line(line: str, prefix: str = "!") -> tuple[str, str] | None:
 
 
 class ConsoleSession:
-    def __init__(self, core: Core, prefix: str = "!", guild_id: int | None = None) -> None:
+    def __init__(self, core: Core, prefix: str = "!", guild_id: int | None = None,
+                 style: Callable[[], Style] = Style.of) -> None:
         self.core = core
+        self.style = style  # asked at each answer: the terminal may have been resized
         self.prefix = prefix
         self.guild_id = guild_id
         self._options: tuple[Option, ...] = ()
@@ -84,11 +84,12 @@ class ConsoleSession:
     async def answer(self, line: str) -> Answer | None:
         """The answer to one typed line, or None for an empty line."""
         text = line.strip()
-        if text.isdigit() and self._options:
+        if text.isdigit():  # a pick from the last list of matches (and nothing else)
             index = int(text) - 1
             if 0 <= index < len(self._options):
                 return await self._remember(
                     await self.core.lookup.show(self._options[index].ref, self.guild_id))
+            return answers.no_such_pick(text, len(self._options))
         parsed = parse_line(text, self.prefix)
         if parsed is None:
             return None
@@ -108,18 +109,9 @@ class ConsoleSession:
             answer = await self.answer(line)
         except StoreBusy:
             answer = answers.error(StoreBusy.message)
-        return None if answer is None else render_text(answer)
+        return None if answer is None else render_text(answer, self.style())
 
-    async def repl(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        interactive = stdin.isatty()
-        print("citybot console: type a command such as `city Seattle` or `help`; "
-              "`quit` or Ctrl-D leaves.", file=stdout)
-        while True:
-            if interactive:
-                print("> ", end="", file=stdout, flush=True)
-            line = stdin.readline()
-            if not line or line.strip().casefold() in {"quit", "exit", "!quit", "/quit"}:
-                break
-            text = await self.reply(line)
-            if text is not None:
-                print(text, file=stdout, end="\n\n", flush=True)
+    @property
+    def command_names(self) -> tuple[str, ...]:
+        """Every command typed here, for Tab."""
+        return (*COMMANDS_BY_NAME, *self.extras, "quit")

@@ -5,21 +5,51 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.commands import CommandSpec
-from bot.core.matching import Hit
+from bot.core.matching import GLOBAL, Hit
 from bot.core.models import Answer, City, Counts, Field, Official, Option, Source, Statement
 
 LIST_COMMAND = {"city": "cities", "official": "officials", "statement": "officials"}
+SHOW_COMMAND = {"city": "city", "official": "official", "statement": "quote"}
 
 
-def source_line(source: Source | None) -> str:
-    if source is None:
-        return "Added by this server's moderators"
-    return f"Source: {source.outlet}, {source.published} — {source.title}"
+def pick_command(option: Option, prefix: str = "") -> str:
+    """The command that shows this option's entry by id: "city #6", "quote #26"."""
+    return f"{prefix}{SHOW_COMMAND[option.ref.kind]} #{option.ref.id}"
+
+
+def source_line(source: Source | None, guild_id: int = GLOBAL) -> str:
+    """Where an entry comes from: the article (its source line), the owner or a server."""
+    if source is not None:
+        return f"Source: {source.outlet}, {source.published} — {source.title}"
+    return f"Added by {added_by(guild_id)}"
+
+
+def added_by(guild_id: int) -> str:
+    return "the bot's owner" if guild_id == GLOBAL else "this server's moderators"
+
+
+def entry_footer(kind: str, entry_id: int, source: Source | None, guild_id: int) -> str:
+    """"City #6 · Source: …": the id a moderator types, and the provenance."""
+    return f"{kind.title()} #{entry_id} · {source_line(source, guild_id)}"
+
+
+def list_line(entry_id: int, label: str, source_id: int | None, guild_id: int) -> str:
+    """"#6 Seattle, Washington"; an entry not from the article says whose it is."""
+    line = f"#{entry_id} {label}"
+    return line if source_id is not None else f"{line} (added by {added_by(guild_id)})"
 
 
 def statement_field(statement: Statement, *, with_speaker: bool = True) -> Field:
-    name = statement.attribution if with_speaker else statement.attribution.split(", ", 1)[-1]
-    return Field(name=name or statement.speaker, value=statement.quoted)
+    said = statement.attribution if with_speaker else statement.occasion
+    name = f"#{statement.id} · {said[:1].upper()}{said[1:]}" if said else f"#{statement.id}"
+    if statement.source_id is None:  # not the article's: say whose it is
+        name += f" (added by {added_by(statement.guild_id)})"
+    return Field(name=name, value=statement.quoted)
+
+
+def _article_first(statements: Sequence[Statement]) -> list[Statement]:
+    """The article's statements, then the owner's and the server's own: kept apart."""
+    return sorted(statements, key=lambda s: (s.source_id is None, s.guild_id != GLOBAL))
 
 
 def city_card(
@@ -28,15 +58,17 @@ def city_card(
 ) -> Answer:
     fields = []
     if officials:
-        fields.append(Field("Officials", "\n".join(f"{o.name} — {o.role}" for o in officials)))
+        fields.append(Field("Officials", "\n".join(f"{o.name} — {o.role} (#{o.id})"
+                                                    for o in officials)))
     if city.facts:
         fields.append(Field("Key facts", "\n".join(f"• {fact}" for fact in city.facts)))
     if city.aliases:
         fields.append(Field("Also known as", ", ".join(city.aliases)))
-    fields.extend(statement_field(s) for s in statements)
+    fields.extend(statement_field(s) for s in _article_first(statements))
     return Answer(
         kind="card", title=city.label, description=city.stance or "No stance recorded.",
-        fields=tuple(fields), footer=source_line(source), url=source.url if source else None,
+        fields=tuple(fields), footer=entry_footer("city", city.id, source, city.guild_id),
+        url=source.url if source else None,
     )
 
 
@@ -46,27 +78,30 @@ def official_card(
     lines = [official.title] if official.title else []
     if not statements:
         lines.append("The article quotes no statement of theirs.")
-    fields = [statement_field(s, with_speaker=False) for s in statements]
+    fields = [statement_field(s, with_speaker=False) for s in _article_first(statements)]
     if official.aliases:
         fields.insert(0, Field("Also known as", ", ".join(official.aliases)))
     return Answer(
         kind="card", title=official.name, description="\n".join(lines), fields=tuple(fields),
-        footer=source_line(source), url=source.url if source else None,
+        footer=entry_footer("official", official.id, source, official.guild_id),
+        url=source.url if source else None,
     )
 
 
 def speaker_statements(
     official: Official, statements: Sequence[Statement], source: Source | None
 ) -> Answer:
+    footer = entry_footer("official", official.id, source, official.guild_id)
     if not statements:
         return Answer(kind="card", title=f"Statements of {official.name}",
                       description=f"The article quotes no statement of {official.name}.",
-                      footer=source_line(source))
+                      footer=footer)
+    count = "1 statement" if len(statements) == 1 else f"{len(statements)} statements"
     return Answer(
         kind="list", title=f"Statements of {official.name}",
-        description=f"{official.title} — {len(statements)} statement(s)",
-        fields=tuple(statement_field(s, with_speaker=False) for s in statements),
-        footer=source_line(source), url=source.url if source else None,
+        description=f"{official.title} — {count}",
+        fields=tuple(statement_field(s, with_speaker=False) for s in _article_first(statements)),
+        footer=footer, url=source.url if source else None,
     )
 
 
@@ -76,30 +111,34 @@ def statement_card(statement: Statement, source: Source | None) -> Answer:
         kind="card", title=statement.speaker,
         description=statement.quoted,
         fields=tuple(f for f in (
-            Field("Said", statement.attribution.split(", ", 1)[-1] or "—"),
+            Field("Said", statement.occasion[:1].upper() + statement.occasion[1:])
+            if statement.occasion else None,
             Field("City", context, inline=True) if context else None,
-            Field("Type", statement.kind, inline=True),
             Field("Link", statement.source_url) if statement.source_url else None,
         ) if f is not None),
-        footer=source_line(source), url=source.url if source else None,
+        footer=entry_footer("statement", statement.id, source, statement.guild_id),
+        url=source.url if source else None,
     )
 
 
 def search_results(query: str, hits: Sequence[Hit]) -> Answer:
     fields = tuple(
-        Field(f"{h.ref.kind.title()} — {h.label}"[:200],
+        Field(f"{h.ref.kind.title()} #{h.ref.id} — {h.label}"[:200],
               f"matched “{h.matched}” ({h.score:.0f}%)") for h in hits
     )
+    count = "1 match" if len(hits) == 1 else f"{len(hits)} matches"
     return Answer(kind="list", title=f"Search: {query}",
-                  description=f"{len(hits)} match(es), best first.", fields=fields)
+                  description=f"{count}, best first.", fields=fields)
 
 
 def entry_list(title: str, lines: Sequence[str], footer: str = "", per_field: int = 10) -> Answer:
-    """A long list in numbered blocks, so that an adapter can page it."""
+    """A long list in blocks, so that an adapter can page it. Each line starts with what
+    identifies its entry (its id), not with a position in the list."""
+    if len(lines) <= per_field:
+        return Answer(kind="list", title=title, description="\n".join(lines), footer=footer)
     fields = tuple(
-        Field(f"{start + 1}–{min(start + per_field, len(lines))}",
-              "\n".join(f"{start + i + 1}. {line}"
-                        for i, line in enumerate(lines[start : start + per_field])))
+        Field(f"{start + 1}–{min(start + per_field, len(lines))} of {len(lines)}",
+              "\n".join(lines[start : start + per_field]))
         for start in range(0, len(lines), per_field)
     )
     return Answer(kind="list", title=title, description=f"{len(lines)} in all.", fields=fields,
@@ -167,3 +206,26 @@ def not_found(query: str, kind: str, prefix: str) -> Answer:
 
 def error(message: str) -> Answer:
     return Answer(kind="error", title="Sorry", description=message, private=True)
+
+
+NEEDS = {"name": "a name", "text": "some text", "speaker or words": "a speaker or some words"}
+
+
+def needs_argument(spec: CommandSpec, prefix: str) -> Answer:
+    needed = NEEDS.get(spec.argument, spec.argument)
+    return error(f"`{spec.usage(prefix)}` needs {needed}, for example "
+                 f"`{spec.example_call(prefix)}`.")
+
+
+def no_command(name: str, meant: str | None, prefix: str) -> Answer:
+    hint = f"Did you mean `{prefix}{meant}`?" if meant else f"Try `{prefix}help`."
+    return error(f"There is no command “{name[:40]}”. {hint}")
+
+
+def no_such_pick(number: str, count: int) -> Answer:
+    """A number typed in the console that picks nothing."""
+    if count == 0:
+        return error(f"“{number[:20]}” picks nothing: a number picks from the last list of "
+                     "matches, and there is none now.")
+    choices = "1" if count == 1 else f"a number from 1 to {count}"
+    return error(f"There is no {number[:20]} in the list: type {choices}.")

@@ -40,7 +40,8 @@ class City:
 
     @property
     def label(self) -> str:
-        if self.state and self.state not in self.name:
+        # "Washington, D.C." names its region already: no ", District of Columbia" after it.
+        if self.state and self.state not in self.name and ", " not in self.name:
             return f"{self.name}, {self.state}"
         return self.name
 
@@ -102,17 +103,43 @@ class Statement:
         return f"(paraphrase) {text}"
 
     @property
+    def occasion(self) -> str:
+        """Where and when, as the article gives them: "in a written statement, on Tuesday,
+        15 November 2016"; "" when it gives neither."""
+        when = (self.said_when or "").strip()
+        if self.said_on:
+            day = long_date(self.said_on)
+            when = day if not when else when if self.said_on in when else f"{when}, {day}"
+            if when == day:
+                when = f"on {day}"
+        if when and when.split()[0].strip(",").casefold() in WEEKDAYS:
+            when = f"on {when}"
+        return ", ".join(part for part in (self.said_where or "", when) if part)
+
+    @property
     def attribution(self) -> str:
-        """"Charlie Beck, told the Los Angeles Times, Monday (2016-11-14)"."""
-        parts = [self.speaker]
-        if self.said_where:
-            parts.append(self.said_where)
-        when = self.said_when
-        if self.said_on and self.said_on not in when:
-            when = f"{when} ({self.said_on})" if when else self.said_on
-        if when:
-            parts.append(when)
-        return ", ".join(parts)
+        """"Charlie Beck told the Los Angeles Times, on Monday, 14 November 2016"."""
+        occasion = self.occasion
+        if not occasion:
+            return self.speaker
+        joiner = " " if occasion.split()[0].casefold() in VERBS else ", "
+        return f"{self.speaker}{joiner}{occasion}"
+
+
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                      "sunday"})
+VERBS = frozenset({"told", "said", "wrote", "tweeted", "signed", "declared"})
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def long_date(iso: str) -> str:
+    """"14 November 2016" from "2016-11-14" (as given if it is no such date)."""
+    try:
+        year, month, day = (int(part) for part in iso.split("-"))
+        return f"{day} {MONTHS[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return iso
 
 
 @dataclass(frozen=True, slots=True)

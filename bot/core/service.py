@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.process import extractOne
 
 from bot.core import answers
 from bot.core.catalog import Catalog
@@ -21,6 +23,8 @@ STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
 SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
 SHORT_PREFIX = 2  # autocomplete of this many letters lists only names that begin so
 SURE_STATEMENT = 95.0  # a statement this close: /quote's box needs no misspelt names
+COMMAND_NEAR = 75.0  # `cty` for `city`, `qoute` for `quote`
+ENTRY_ID = re.compile(r"^#(\d{1,18})$")  # "#6": an entry by its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,9 @@ class Lookup:
         return await self._lookup("official", query, guild_id)
 
     async def _lookup(self, kind: EntryKind, query: str, guild_id: int | None) -> Answer:
+        by_id = ENTRY_ID.match(query.strip())
+        if by_id:  # "city #6": the entry with that id, as menus and `citybot ask` offer it
+            return await self.show(EntryRef(kind, int(by_id.group(1))), guild_id)
         hits = self.hits(kind, query, guild_id)
         resolution = resolve(hits)
         if resolution.outcome == "found":
@@ -88,6 +95,9 @@ class Lookup:
 
     async def quote(self, query: str, guild_id: int | None) -> Answer:
         """A speaker's statements when the words name someone, else the statement they're from."""
+        by_id = ENTRY_ID.match(query.strip())
+        if by_id:
+            return await self.show(EntryRef("statement", int(by_id.group(1))), guild_id)
         people = self.hits("official", query, guild_id)
         said = self.hits("statement", query, guild_id)
         speaker = resolve(people)
@@ -120,12 +130,14 @@ class Lookup:
 
     async def cities(self, guild_id: int | None) -> Answer:
         cities = await self.store.cities(scopes_for(guild_id))
-        return answers.entry_list("Cities", [f"{c.label}" for c in cities],
+        return answers.entry_list("Cities", [answers.list_line(c.id, c.label, c.source_id,
+                                                               c.guild_id) for c in cities],
                                   footer=f"{self.prefix}city <name> for a city's card")
 
     async def officials(self, guild_id: int | None) -> Answer:
         officials = await self.store.officials(scopes_for(guild_id))
-        return answers.entry_list("Officials", [f"{o.name} — {o.title}" for o in officials],
+        return answers.entry_list("Officials", [answers.list_line(
+            o.id, f"{o.name} — {o.title}", o.source_id, o.guild_id) for o in officials],
                                   footer=f"{self.prefix}official <name> for a person's card")
 
     async def random(self, guild_id: int | None) -> Answer:
@@ -145,10 +157,9 @@ class Lookup:
         """Answer a text command ("city", "Seattle"), as the console and tests type them."""
         spec = COMMANDS_BY_NAME.get(name.casefold())
         if spec is None:
-            return answers.error(f"There is no command “{name[:40]}”. Try `{self.prefix}help`.")
+            return answers.no_command(name, self._meant(name, argument, guild_id), self.prefix)
         if spec.argument and not argument.strip():
-            return answers.error(f"`{spec.usage(self.prefix)}` needs {spec.argument}, for "
-                                 f"example `{spec.example_call(self.prefix)}`.")
+            return answers.needs_argument(spec, self.prefix)
         with_argument = {"city": self.city, "official": self.official, "quote": self.quote,
                          "search": self.search}
         if spec.name in with_argument:
@@ -158,6 +169,21 @@ class Lookup:
         without = {"cities": self.cities, "officials": self.officials, "random": self.random,
                    "about": self.about}
         return await without[spec.name](guild_id)
+
+    def _meant(self, name: str, argument: str, guild_id: int | None) -> str | None:
+        """What an unknown command probably meant: `cty seattle` -> "city seattle", a bare
+        `Seattle` -> "city Seattle"."""
+        close = extractOne(name.casefold(), list(COMMANDS_BY_NAME), scorer=fuzz.ratio,
+                           score_cutoff=COMMAND_NEAR)
+        if close is not None:
+            return f"{close[0]} {argument}".strip()
+        typed = f"{name} {argument}".strip()
+        for kind in ("city", "official"):
+            resolution = resolve(self.hits(kind, typed, guild_id, 5))  # type: ignore[arg-type]
+            if resolution.outcome == "found":
+                label = resolution.best.label
+                return f"{kind} {label.split(', ')[0] if kind == 'city' else label}"
+        return None
 
     async def show(self, ref: EntryRef, guild_id: int | None) -> Answer:
         """The card of one entry, if this server may see it (ids can be typed by anyone)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -47,14 +46,6 @@ async def test_a_number_picks_from_did_you_mean(core: Core) -> None:
     assert picked is not None and picked.startswith("Seattle, Washington")
 
 
-async def test_repl_reads_until_quit(core: Core) -> None:
-    session = ConsoleSession(core)
-    out = io.StringIO()
-    await session.repl(io.StringIO("official rahm\n\nquit\ncity Seattle\n"), out)
-    assert "Rahm Emanuel" in out.getvalue()
-    assert "Seattle, Washington" not in out.getvalue()
-
-
 def _citybot(*args: str, tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None,
              ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
@@ -65,6 +56,14 @@ def _citybot(*args: str, tmp_path: Path, stdin: str = "", env: dict[str, str] | 
         input=stdin, capture_output=True, text=True, timeout=60, cwd=tmp_path,
         env={**environment, "PYTHONPATH": str(ROOT)},
     )
+
+
+def test_piped_console_reads_until_quit(tmp_path: Path) -> None:
+    done = _citybot("console", tmp_path=tmp_path, stdin="official rahm\n\nquit\ncity Seattle\n")
+    assert done.returncode == 0, done.stderr
+    assert "Rahm Emanuel" in done.stdout
+    assert "Seattle, Washington" not in done.stdout
+    assert "> " not in done.stdout  # no prompt when nobody types
 
 
 def test_console_process(tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ async def test_seed_survives_restart(db_path: Path) -> None:
 async def test_reads_join_names_aliases_and_facts(store: Store) -> None:
     await ensure_seeded(store)
     [seattle] = [c for c in await store.cities((0,)) if c.name == "Seattle"]
-    assert seattle.facts and "Emerald City" in seattle.aliases
+    [angeles] = [c for c in await store.cities((0,)) if c.name == "Los Angeles"]
+    assert angeles.facts and "Emerald City" in seattle.aliases
     officials = await store.officials((0,), city_id=seattle.id)
     assert {o.name for o in officials} == {"Ed Murray", "Kathleen O'Toole"}
     statements = await store.statements((0,), city_id=seattle.id)

@@ -397,3 +397,33 @@ async def test_export_sends_a_file_for_moderators(cog: ModerationCog, ready: Set
     assert "only the bot's owner" in sent_embed(ctx).description
     member = make_ctx(cog.bot, guild=make_guild(), author=make_member(MEMBER_ID))
     assert await run_checks(cog.export, member) is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "title", "saved"),
+    [
+        ("!alias add city Springfield Cap City", "Alias saved", "Cap City"),
+        ('!alias add city "Springfield" Shelby', "Alias saved", "Shelby"),
+        ("!alias add city Springfield name: Shelby Ville", "Alias saved", "Shelby Ville"),
+        ("!alias add city Spring field Shelby", "Nothing was changed", None),
+    ],
+)
+async def test_prefix_alias_is_cut_by_the_core_never_guessed(
+        cog: ModerationCog, ready: Setup, typed: str, title: str, saved: str | None) -> None:
+    """discord.py alone splits at the first space (entry "Springfield", name "Cap City" by
+    luck; entry "Spring", name "field Shelby" by guess): the typed line goes to the core."""
+    ctx = make_ctx(cog.bot, guild=make_guild(), author=make_member(MODERATOR_ID),
+                   permissions=MANAGE)
+    ctx.prefix = "!"
+    ctx.message.content = typed
+    words = typed.split()
+    before = await dump(cog.bot.core.store)
+    await cog.alias_add.callback(cog, ctx, "city", words[3], name=" ".join(words[4:]))
+    embed = sent_embed(ctx)
+    assert embed.title == title, embed.description
+    city = (await cog.bot.core.store.cities((GUILD_ID,), ids=[ready.city]))[0]
+    if saved is None:
+        assert await dump(cog.bot.core.store) == before
+        assert "name:" in (embed.description or "")
+    else:
+        assert saved in city.aliases

@@ -51,6 +51,7 @@ class AliasEdits(EntryChecks):
             return refused(stale_refusal(kind, int(snap["id"]), exc))
         await self.caught_up()
         verb = "now also names" if operation == "add" else "no longer names"
-        return Outcome(replies.done("Alias saved", f"“{alias}” {verb} "
+        title = "Alias saved" if operation == "add" else "Alias removed"
+        return Outcome(replies.done(title, f"“{alias}” {verb} "
                                     f"{await self.label(kind, snap)}."),
                        changed=True, ref=EntryRef(kind, snap["id"]))

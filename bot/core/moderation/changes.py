@@ -149,7 +149,7 @@ class EntryChanges(EntryChecks):
         except (VersionConflict, EntryMissing, EntryRemoved, NotRemoved) as exc:
             return refused(stale_refusal(kind, row.entry_id, exc))
         await self.caught_up()
-        words = replies.ACTION_WORDS[row.action]
-        return Outcome(replies.done(f"Undone: {kind} #{row.entry_id} {words}",
+        what = replies.UNDONE_WHAT.get(row.action, row.action)
+        return Outcome(replies.done(f"Undone: the {what} of {kind} #{row.entry_id}",
                                     f"Change #{row.id} of {row.created_at} is reverted."),
                        changed=True, ref=EntryRef(kind, row.entry_id))  # type: ignore[arg-type]

@@ -17,6 +17,12 @@ ACTION_WORDS = {
     "approve": "suggestion approved", "reject": "suggestion rejected", "import": "imported",
     "modrole_add": "moderator role added", "modrole_remove": "moderator role removed",
 }
+# What an undo reverts, as in "Undone: the removal of statement #26".
+UNDONE_WHAT = {
+    "add": "addition", "edit": "edit", "remove": "removal", "restore": "restoring",
+    "alias_add": "new alias", "alias_remove": "alias removal", "approve": "approval",
+    "import": "import",
+}
 HIDDEN = {"id", "guild_id", "key", "version"}
 
 
@@ -93,14 +99,17 @@ def suggestion_field(suggestion: SuggestionRow) -> Field:
     return Field(f"#{suggestion.id} · {p.get('speaker', '?')}", "\n".join(lines))
 
 
-def queue(suggestions: Sequence[SuggestionRow], total: int) -> Answer:
+def queue(suggestions: Sequence[SuggestionRow], total: int, *, by_text: bool = False
+          ) -> Answer:
     if not suggestions:
         return Answer(kind="card", title="Suggestions", description="No suggestion waits for "
                       "review.", private=True)
     more = f" Showing the oldest {len(suggestions)} of {total}." if total > len(suggestions) \
         else ""
     return Answer(kind="list", title="Suggestions waiting for review",
-                  description=f"{total} waiting.{more} Approve or reject each with its buttons.",
+                  description=f"{total} waiting.{more} " + (
+                      "Type `approve <number>` or `reject <number>` for each." if by_text
+                      else "Approve or reject each with its buttons."),
                   fields=tuple(suggestion_field(s) for s in suggestions))
 
 

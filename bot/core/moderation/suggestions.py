@@ -23,26 +23,29 @@ class SuggestionReview(EntryChecks):
                       channel_id: int | None = None, message_id: int | None = None) -> Outcome:
         """Any member proposes a statement for their server; it waits for a moderator."""
         try:
-            if not actor.guild_id:
+            if not actor.guild_id and not actor.owner:  # the owner's (the console's) go global
                 raise Refusal("suggest", "suggestions are made in a server, not in DMs")
-            values = await self._prepare_new(actor, "statement", raw, actor.guild_id)
+            values = await self._prepare_new(actor, "statement", raw, actor.scope)
         except (Refusal, InvalidField) as exc:
             return refused(exc)
         speaker = await self.store.entry("official", int(values["official_id"]))
         payload = {**values, "speaker": speaker["name"] if speaker else "?"}
-        row = await self.store.add_suggestion(actor.guild_id, actor.user_id, payload,
+        row = await self.store.add_suggestion(actor.scope, actor.user_id, payload,
                                               channel_id, message_id)
-        return Outcome(replies.done(f"Suggestion #{row.id} is waiting for review",
-                                    "This server's moderators will approve or reject it; you "
-                                    "will get a reply here."),
+        then = ("This server's moderators will approve or reject it; you will get a reply "
+                "here.") if actor.guild_id else (f"`review` lists it; `approve {row.id}` or "
+                                                 f"`reject {row.id}` decides.")
+        return Outcome(replies.done(f"Suggestion #{row.id} is waiting for review", then),
                        suggestion=row)
 
-    async def review(self, actor: Actor, limit: int = 5) -> Outcome:
-        if not actor.guild_id or actor.guild_id not in actor.editable:
+    async def review(self, actor: Actor, limit: int = 5, *, by_text: bool = False) -> Outcome:
+        """The queue of the actor's scope (the owner outside a server: the global one).
+        `by_text`: say `approve <id>` instead of pointing at buttons (the console)."""
+        if actor.scope not in actor.editable or not (actor.guild_id or actor.owner):
             return refused(Refusal("review", "you need the Manage Messages permission or a "
                                    "moderator role in this server"))
-        rows, total = await self.store.pending_suggestions((actor.guild_id,), limit)
-        return Outcome(replies.queue(rows, total), suggestions=tuple(rows))
+        rows, total = await self.store.pending_suggestions((actor.scope,), limit)
+        return Outcome(replies.queue(rows, total, by_text=by_text), suggestions=tuple(rows))
 
     @checks_authority
     async def decide(self, actor: Actor, suggestion_id: int, approve: bool) -> Outcome:

@@ -139,7 +139,7 @@ class Autocomplete(Action):
 CITY_QUERIES = {
     "Seatle": "Seattle, Washington",
     "Philly": "Philadelphia, Pennsylvania",
-    "DC": "Washington, D.C., District of Columbia",
+    "DC": "Washington, D.C.",
     "Big Apple": "New York City",
     "chicago": "Chicago, Illinois",
     "nashvile": "Nashville, Tennessee",

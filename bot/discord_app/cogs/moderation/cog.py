@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -17,6 +18,7 @@ from discord.ext import commands
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.moderation import Actor, Moderation, Outcome, Refusal
 from bot.core.moderation.replies import refused
+from bot.core.moderation.text_commands import alias_line
 from bot.discord_app.checks import (
     hybrid_permissions_check,
     in_server,
@@ -265,8 +267,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def alias_add(self, ctx: commands.Context[CityBot], kind: AliasKind, entry: str, *,
                         name: str) -> None:
-        outcome = await self.moderation.alias(await self.actor(ctx), "add", kind, entry, name)
-        await reply(ctx, outcome.answer)
+        await self._alias(ctx, "add", kind, entry, name)
 
     @alias.command(name="remove", description="Remove another name of a city or official")
     @app_commands.describe(kind="city or official", entry="The entry (or its id)",
@@ -274,8 +275,17 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def alias_remove(self, ctx: commands.Context[CityBot], kind: AliasKind, entry: str,
                            *, name: str) -> None:
-        outcome = await self.moderation.alias(await self.actor(ctx), "remove", kind, entry,
-                                              name)
+        await self._alias(ctx, "remove", kind, entry, name)
+
+    async def _alias(self, ctx: commands.Context[CityBot], operation: str, kind: AliasKind,
+                     entry: str, name: str) -> None:
+        actor = await self.actor(ctx)
+        if ctx.interaction is None:  # `!alias add city Los Angeles LA`: the core cuts the line
+            typed = ctx.message.content[len(ctx.prefix or ""):]
+            rest = re.sub(r"^\s*\S+\s+\S+\s*", "", typed, count=1)  # past `alias add`
+            await reply(ctx, await alias_line(self.moderation, actor, f"{operation} {rest}"))
+            return
+        outcome = await self.moderation.alias(actor, operation, kind, entry, name)
         await reply(ctx, outcome.answer)
 
     @alias_add.autocomplete("entry")
