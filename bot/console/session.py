@@ -106,8 +106,8 @@ class ConsoleSession:
     async def reply(self, line: str) -> str | None:
         try:
             answer = await self.answer(line)
-        except StoreBusy:
-            answer = answers.error(StoreBusy.message)
+        except StoreBusy as exc:  # or StoreWritesStopped, with its own message
+            answer = answers.error(exc.message)
         return None if answer is None else render_text(answer)
 
     async def repl(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:

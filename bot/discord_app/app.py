@@ -121,7 +121,7 @@ class CityBot(commands.Bot):
             message = str(error) or "You can't use that command here."
         elif isinstance(cause, StoreBusy) or is_transient(cause):
             log.warning("store busy during %s: %s", ctx.command, cause)
-            message = StoreBusy.message
+            message = cause.message if isinstance(cause, StoreBusy) else StoreBusy.message
         else:
             log.error("command %s failed", ctx.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."
