@@ -105,7 +105,9 @@ class CityBot(commands.Bot):
         """Short, friendly answers to anything a member can get wrong; logs the rest."""
         if isinstance(error, commands.HybridCommandError):
             error = error.original  # type: ignore[assignment]
-        cause = error.original if isinstance(error, commands.CommandInvokeError) else error
+        # `!`: commands.CommandInvokeError; `/` on a hybrid command: app_commands' own
+        cause = (error.original if isinstance(error, commands.CommandInvokeError
+                                              | app_commands.CommandInvokeError) else error)
         if isinstance(error, commands.CommandNotFound):
             return  # other bots share the prefix; staying quiet is polite
         if isinstance(error, commands.CommandOnCooldown):
