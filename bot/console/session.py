@@ -107,8 +107,8 @@ class ConsoleSession:
     async def reply(self, line: str) -> str | None:
         try:
             answer = await self.answer(line)
-        except StoreBusy:
-            answer = answers.error(StoreBusy.message)
+        except StoreBusy as exc:  # or StoreWritesStopped, with its own message
+            answer = answers.error(exc.message)
         return None if answer is None else render_text(answer, self.style())
 
     @property

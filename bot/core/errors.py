@@ -13,6 +13,16 @@ class StoreBusy(RuntimeError):
               "Please try again in a moment."
 
 
+class StoreWritesStopped(StoreBusy):
+    """The database file was deleted or replaced under the running bot: a write committed to
+    the file it still has open would be lost at the next start, so none is confirmed until a
+    restart. A StoreBusy, so every path that answers StoreBusy answers this, with `message`."""
+
+    message = "The database file was removed or replaced while the bot was running, so " \
+              "nothing was changed; changes are refused until the bot is restarted " \
+              "(lookups still work)."
+
+
 class StoreUnusable(RuntimeError):
     """The database at `path` cannot be used as it is (not a database, damaged, read-only,
     made by a newer citybot …): raised by `Store.open` before anything is written to it, so

@@ -183,7 +183,9 @@ class CityBot(commands.Bot):
         """Short, friendly answers to anything a member can get wrong; logs the rest."""
         if isinstance(error, commands.HybridCommandError):
             error = error.original  # type: ignore[assignment]
-        cause = error.original if isinstance(error, commands.CommandInvokeError) else error
+        # `!`: commands.CommandInvokeError; `/` on a hybrid command: app_commands' own
+        cause = (error.original if isinstance(error, commands.CommandInvokeError
+                                              | app_commands.CommandInvokeError) else error)
         if isinstance(error, commands.CommandNotFound):
             return  # other bots share the prefix; staying quiet is polite
         if isinstance(error, commands.CommandOnCooldown):
@@ -199,7 +201,7 @@ class CityBot(commands.Bot):
             message = str(error) or "You can't use that command here."
         elif isinstance(cause, StoreBusy) or is_transient(cause):
             log.warning("store busy during %s: %s", ctx.command, cause)
-            message = StoreBusy.message
+            message = cause.message if isinstance(cause, StoreBusy) else StoreBusy.message
         else:
             log.error("command %s failed", ctx.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."

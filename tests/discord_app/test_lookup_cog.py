@@ -120,3 +120,25 @@ async def test_an_unexpected_error_is_logged_not_shown(cog: LookupCog, caplog) -
     assert "secret detail" not in sent_embed(ctx).description
     assert "went wrong" in sent_embed(ctx).description
     assert any("failed" in r.message for r in caplog.records)
+
+
+@pytest.mark.parametrize("busy", ["StoreBusy", "StoreWritesStopped"])
+async def test_a_busy_store_under_a_slash_command_is_no_traceback(
+    cog: LookupCog, caplog: pytest.LogCaptureFixture, busy: str
+) -> None:
+    """A hybrid command used as `/`: discord.py wraps the error twice (HybridCommandError of
+    app_commands.CommandInvokeError); the member still gets the store's own sentence and the
+    log a warning, not an ERROR traceback (issue 16, item 3)."""
+    from unittest.mock import MagicMock
+
+    from discord import app_commands
+    from discord.ext import commands
+
+    from bot.core import errors
+
+    exc = getattr(errors, busy)("database is locked")
+    ctx = make_ctx(cog.bot, interaction=True)
+    wrapped = app_commands.CommandInvokeError(MagicMock(), exc)
+    await cog.bot.on_command_error(ctx, commands.HybridCommandError(wrapped))
+    assert sent_embed(ctx).description == exc.message
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -14,10 +17,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.errors import StoreBusy, StoreUnusable, is_transient
+from bot.core.errors import StoreBusy, StoreUnusable, StoreWritesStopped, is_transient
 from bot.core.store import opening
 from bot.core.store.guard import check_authority
 
+log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -35,6 +39,19 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def file_identities(path: Path) -> dict[str, tuple[int, int]]:
+    """(device, inode) of the database file and of its -wal and -shm beside it, those that
+    exist (in WAL mode all three do while a connection is open); none for ":memory:"."""
+    if str(path) == ":memory:":
+        return {}
+    found: dict[str, tuple[int, int]] = {}
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            status = os.stat(path.with_name(path.name + suffix))
+            found[path.name + suffix] = (status.st_dev, status.st_ino)
+    return found
+
+
 def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
@@ -48,6 +65,10 @@ class StoreBase:
         # One connection is shared by every task: without this, a second task's BEGIN fails
         # inside the first one's transaction, or its writes slip into it.
         self._write_lock = asyncio.Lock()
+        # (device, inode) of the database and its -wal and -shm files as opened: a write is
+        # confirmed only while the files at these paths are still the ones SQLite writes to.
+        self._files: dict[str, tuple[int, int]] = {}
+        self._writes_stopped: str | None = None  # why, once the files were found replaced
 
     @classmethod
     async def open(cls, path: str | Path) -> StoreBase:
@@ -69,6 +90,7 @@ class StoreBase:
             await db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; durable at checkpoint
             store = cls(db, path)
             await store.migrate()
+            store._files = file_identities(path)
         except BaseException as exc:
             await db.close()
             if isinstance(exc, sqlite3.Error):
@@ -123,6 +145,8 @@ class StoreBase:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error (one writer at a time)."""
         async with self._write_lock:
+            if self._writes_stopped is not None:
+                raise StoreWritesStopped(self._writes_stopped)
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -130,7 +154,9 @@ class StoreBase:
             try:
                 await check_authority(self._db)
                 yield self._db
+                self._check_files()  # replaced: rolled back below, nothing confirmed
                 await self._db.execute("COMMIT")
+                self._check_files()  # replaced meanwhile: committed to a file about to be lost
             except BaseException as exc:
                 if self._db.in_transaction:
                     await self._db.execute("ROLLBACK")
@@ -145,6 +171,17 @@ class StoreBase:
         never sees one, and waits for nothing)."""
         async with self._write_lock:
             yield
+
+    def _check_files(self) -> None:
+        """Raise StoreWritesStopped (and stop taking writes) when the database, its -wal or
+        its -shm at our path is no longer the file we opened (deleted, or replaced)."""
+        now = file_identities(self.path) if self._files else {}
+        changed = [name for name, identity in self._files.items() if now.get(name) != identity]
+        if changed:
+            self._writes_stopped = f"{', '.join(changed)} removed or replaced under the bot"
+            log.error("%s: %s; refusing every change until citybot is restarted "
+                      "(restore the file or a backup first)", self.path, self._writes_stopped)
+            raise StoreWritesStopped(self._writes_stopped)
 
     async def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         async with self._db.execute(sql, tuple(params)) as cursor:
