@@ -1,13 +1,18 @@
-"""The three in-memory indexes (cities, officials, statements), kept in step with the store."""
+"""The in-memory indexes, kept in step with the store: names of cities and officials and the
+statements' texts (what lookups match), and what else a member sees of an entry (cities'
+stances and key facts, where and when a statement was said), which search reads too."""
 
 from __future__ import annotations
 
 from itertools import groupby
 from operator import itemgetter
+from typing import Literal
 
 from bot.core.matching import EntryKind, EntryRef, FuzzyIndex, name_index, text_index
 from bot.core.models import City, Official, Statement
 from bot.core.store import Store
+
+Described = Literal["stance", "key fact", "said"]
 
 
 class Catalog:
@@ -18,6 +23,13 @@ class Catalog:
             # A statement is labelled "speaker: text"; the index holds the text once.
             "statement": text_index(label_joins_text=True),
         }
+        # Searched only: each entry under its texts of that field, with no label of its own.
+        self.described: dict[Described, FuzzyIndex] = {
+            "stance": text_index(), "key fact": text_index(), "said": text_index(),
+        }
+
+    def all_indexes(self) -> list[FuzzyIndex]:
+        return [*self.indexes.values(), *self.described.values()]
 
     async def load(self, store: Store) -> None:
         """Index every live entry of every scope (called once at start-up).
@@ -42,8 +54,31 @@ class Catalog:
         async for rows in store.index_rows("statement"):
             for id_, guild_id, speaker, text in rows:
                 statements.put(EntryRef("statement", id_), speaker, (text,), guild_id)
-        for index in self.indexes.values():
+        await self._load_described(store)
+        for index in self.all_indexes():
             index.warm()
+
+    async def _load_described(self, store: Store) -> None:
+        said = self.described["said"]
+        async for rows in store.described_rows("statement"):
+            for id_, guild_id, where, when in rows:
+                said.put(EntryRef("statement", id_), "", (where, when), guild_id)
+        pending: list[tuple] = []  # a city's facts may go on in the next batch
+        async for rows in store.described_rows("city"):
+            rows = pending + rows
+            cut = len(rows)
+            while cut and rows[cut - 1][0] == rows[-1][0]:
+                cut -= 1
+            pending = rows[cut:]
+            self._put_cities_described(rows[:cut])
+        self._put_cities_described(pending)
+
+    def _put_cities_described(self, rows: list[tuple]) -> None:
+        # One row per fact (id, guild_id, stance, fact), ordered by id.
+        for (id_, guild_id, stance), group in groupby(rows, itemgetter(0, 1, 2)):
+            ref = EntryRef("city", id_)
+            self.described["stance"].put(ref, "", (stance,), guild_id)
+            self.described["key fact"].put(ref, "", [r[3] for r in group if r[3]], guild_id)
 
     @staticmethod
     def _put_names(index: FuzzyIndex, kind: EntryKind, rows: list[tuple]) -> None:
@@ -54,6 +89,8 @@ class Catalog:
 
     def put_city(self, city: City) -> None:
         self.indexes["city"].put(city.ref, city.name, [city.name, *city.aliases], city.guild_id)
+        self.described["stance"].put(city.ref, "", (city.stance,), city.guild_id)
+        self.described["key fact"].put(city.ref, "", city.facts, city.guild_id)
 
     def put_official(self, official: Official) -> None:
         self.indexes["official"].put(
@@ -63,6 +100,10 @@ class Catalog:
     def put_statement(self, statement: Statement) -> None:
         self.indexes["statement"].put(statement.ref, statement.speaker, [statement.text],
                                       statement.guild_id)
+        self.described["said"].put(statement.ref, "", (statement.said_where,
+                                                       statement.said_when), statement.guild_id)
 
     def remove(self, ref: EntryRef) -> None:
         self.indexes[ref.kind].remove(ref)
+        for index in self.described.values():
+            index.remove(ref)

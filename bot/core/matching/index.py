@@ -44,9 +44,10 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from bot.core.matching.candidates import alive, phrase_matches, top_counted, word_groups
+from bot.core.matching.judge import judge_fragment, judge_name
 from bot.core.matching.model import GLOBAL, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
-from bot.core.matching.scoring import Adjust, Scorer, fragment_adjust, name_adjust
+from bot.core.matching.scoring import Adjust, Scorer
 from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
 
 _append = array.append
@@ -54,6 +55,7 @@ SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at mo
 SCAN_LOOSE = 3_000  # the same when any word may be misspelt
 SCAN_QUICK = 1_000  # the same for autocomplete
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
+JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
 
 class _Shard:
@@ -337,7 +339,7 @@ class FuzzyIndex:
         if not isinstance(slots, range):
             texts = [texts[s] for s in slots]
         ranked = process.extract(
-            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, 10)
+            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, JUDGED)
         )
         slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
         top = 0.0
@@ -422,10 +424,10 @@ class FuzzyIndex:
 
 def name_index(**kwargs: Any) -> FuzzyIndex:
     """Names and aliases: WRatio copes with typos, partial names and word order."""
-    return FuzzyIndex(fuzz.WRatio, name_adjust, **kwargs)
+    return FuzzyIndex(fuzz.WRatio, judge_name, **kwargs)
 
 
 def text_index(**kwargs: Any) -> FuzzyIndex:
     """Statement text: partial_ratio finds a fragment anywhere in a statement; candidates
     come from word postings, typo-tolerant through the vocabulary."""
-    return FuzzyIndex(fuzz.partial_ratio, fragment_adjust, tokens="words", **kwargs)
+    return FuzzyIndex(fuzz.partial_ratio, judge_fragment, tokens="words", **kwargs)
