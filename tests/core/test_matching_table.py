@@ -75,9 +75,9 @@ async def test_a_near_answer_never_says_nothing_matches(core: Core) -> None:
     for query in ("Seattel", "Chciago", "Filly", "Bowesr", "Obmaa"):
         answer = await core.lookup.run("city" if query[0] in "SCF" else "official", query, None)
         assert answer.kind == "card", (query, answer)
-    for command, query in (("city", "Nashvl"), ("quote", "a force for deportation")):
-        answer = await core.lookup.run(command, query, None)
-        assert "Nothing matches" not in answer.description, answer
+    answer = await core.lookup.city("Seattel Port", None)  # half of it is not there: not sure
+    assert answer.kind == "did_you_mean" and [o.label for o in answer.options] == ["Seattle"]
+    assert "Nothing matches" not in answer.description, answer
 
 
 async def test_the_menu_shows_the_part_that_matched_at_word_boundaries(core: Core) -> None:
