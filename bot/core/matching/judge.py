@@ -10,6 +10,7 @@ A name is also judged as a whole string, so a missing or extra space is one edit
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 from rapidfuzz import process
@@ -46,83 +47,120 @@ def word_similarity(typed: str, word: str, *, last: bool = False) -> float:
     return similarity if similarity >= WORD_FLOOR else 0.0
 
 
-def _best_word(typed: str, words: dict[str, list[int]], last: bool) -> tuple[float, str]:
-    if len(typed) >= FUZZY_WORD:
-        # The closest words by OSA, in C; then the fold and partial-word rules on those few.
-        found = process.extract(typed, list(words), scorer=OSA.normalized_similarity,
-                                score_cutoff=WORD_FLOOR - 0.2, limit=3)
-        choices = [word for word, _, _ in found]
-    else:
-        choices = []
-    if len(typed) >= (3 if last else FUZZY_WORD):
-        choices += [word for word in words if word.startswith(typed)]
-    best, best_word = 0.0, ""
-    for word in choices:
-        similarity = word_similarity(typed, word, last=last)
-        if similarity > best:
-            best, best_word = similarity, word
-    return best, best_word
+class Judge:
+    """One query, judged against many texts: the words near each typed word are found once
+    (in C, over all the texts' words), so each text costs a few set lookups."""
+
+    __slots__ = ("_near", "_typed", "query")
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self._typed = query.split()
+        self._near: dict[int, list[tuple[float, str]]] = {}  # typed word -> (similarity, word)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Find, for each typed word, the words of `texts` that may stand for it."""
+        vocabulary = list(set(" ".join(texts).split()))
+        last = len(self._typed) - 1
+        for i, typed in enumerate(self._typed):
+            near: dict[str, float] = {}
+            if len(typed) >= FUZZY_WORD:
+                for word, _, _ in process.extract(typed, vocabulary,
+                                                  scorer=OSA.normalized_similarity,
+                                                  score_cutoff=WORD_FLOOR - 0.2, limit=None):
+                    near[word] = word_similarity(typed, word, last=i == last)
+            if len(typed) >= (3 if i == last else FUZZY_WORD):
+                near.update((w, PARTIAL_WORD) for w in vocabulary
+                            if len(w) > len(typed) and w.startswith(typed))
+            near.pop(typed, None)
+            self._near[i] = sorted(((v, w) for w, v in near.items() if v), reverse=True)
+
+    def words(self, text: str) -> float:
+        """0..100: the share of the typed words' letters that `text` holds (see above)."""
+        typed = self._typed
+        if not typed:
+            return 0.0
+        words = text.split()
+        present = set(words)
+        total = covered = 0.0
+        positions: list[int] = []
+        previous, i, last = -1, 0, len(typed) - 1
+        while i <= last:
+            word = typed[i]
+            total += len(word)
+            found, similarity = word, 1.0
+            if word not in present:
+                found = ""
+                if i < last and word + typed[i + 1] in present:
+                    # One word typed as two ("sanc tuary"): both found, a slip of one space.
+                    i += 1
+                    total += len(typed[i])
+                    word = found = word + typed[i]
+                    similarity = 1 - 1 / (len(word) + 1)
+                else:
+                    near = self._near.get(i)
+                    if near is None:  # not prepared for this text's words
+                        self.prepare((text,))
+                        near = self._near[i]
+                    similarity, found = next(
+                        ((v, w) for v, w in near if w in present), (0.0, ""))
+                    if similarity < 1 - 1 / (len(word) + 1) and len(word) >= FUZZY_WORD:
+                        pair = _joined(words, word)  # two words typed as one: "notour"
+                        if pair >= 0:
+                            similarity, found = 1 - 1 / (len(word) + 1), words[pair]
+            i += 1
+            if not found:
+                continue
+            covered += similarity * len(word)
+            try:
+                place = words.index(found, previous + 1)
+            except ValueError:
+                place = words.index(found)
+            positions.append(place)
+            previous = place
+        if not positions:
+            return 0.0
+        in_order = 1.0
+        if len(positions) > 1:
+            # Near and in order counts whole; near but swapped, half (one slip, as letters).
+            in_order = sum(1.0 if 0 < b - a <= NEAR_GAP else 0.5 if 0 < a - b <= NEAR_GAP
+                           else 0.0 for a, b in pairwise(positions)) / (len(positions) - 1)
+        return 100.0 * covered / total * (1 - ORDER_WEIGHT * (1 - in_order))
+
+    def name(self, text: str) -> float:
+        """A name or alias: word by word (partial names, word order), or as one string (a
+        slip in a short word, a space too many or too few), if that is close at all."""
+        query = self.query
+        whole = OSA.normalized_similarity(query, text, score_cutoff=WHOLE_FLOOR - 0.1)
+        if WHOLE_FLOOR - 0.1 <= whole < 1 and fold(query) == fold(text):
+            whole = max(whole, 1 - 1 / max(len(query), len(text)))
+        return max(self.words(text), 100.0 * whole if whole >= WHOLE_FLOOR else 0.0)
+
+
+def _joined(words: list[str], typed: str) -> int:
+    """Where two neighbouring words of `words` make `typed`, or -1."""
+    if typed not in "".join(words):  # in C: nearly always the answer
+        return -1
+    for at in range(len(words) - 1):
+        if words[at] + words[at + 1] == typed:
+            return at
+    return -1
+
+
+def judge_fragments(query: str, texts: Sequence[str]) -> list[float]:
+    """Statement fragments, remembered more or less word for word."""
+    judge = Judge(query)
+    judge.prepare(texts)
+    return [judge.words(text) for text in texts]
+
+
+def judge_names(query: str, texts: Sequence[str]) -> list[float]:
+    """Names and aliases."""
+    judge = Judge(query)
+    judge.prepare(texts)
+    return [judge.name(text) for text in texts]
 
 
 def judge_words(typed: list[str], text: str) -> float:
-    """0..100: the share of the typed words' letters that `text` holds (see above)."""
-    if not typed:
-        return 0.0
-    words = text.split()
-    positions_of: dict[str, list[int]] = {}
-    for at, word in enumerate(words):
-        positions_of.setdefault(word, []).append(at)
-    joined: dict[str, list[int]] | None = None  # two words typed as one: "notour"
-    total = covered = 0.0
-    positions: list[int] = []
-    previous, i, last = -1, 0, len(typed) - 1
-    while i <= last:
-        word = typed[i]
-        total += len(word)
-        places = positions_of.get(word)
-        similarity = 1.0
-        if places is None and i < last and (places := positions_of.get(word + typed[i + 1])):
-            # One word typed as two ("sanc tuary"): both found, a slip of one space.
-            i += 1
-            total += len(typed[i])
-            word += typed[i]
-            similarity = 1 - 1 / (len(word) + 1)
-        elif places is None:
-            similarity, stand_in = _best_word(word, positions_of, i == last)
-            places = positions_of[stand_in] if similarity else None
-            if similarity < 1 - 1 / (len(word) + 1) and len(word) >= FUZZY_WORD:
-                if joined is None:
-                    joined = {}
-                    for at, pair in enumerate(map("".join, pairwise(words))):
-                        joined.setdefault(pair, []).append(at)
-                if word in joined:
-                    similarity, places = 1 - 1 / (len(word) + 1), joined[word]
-        i += 1
-        if not places:
-            continue
-        covered += similarity * len(word)
-        place = next((p for p in places if p > previous), places[0])
-        positions.append(place)
-        previous = place
-    if not positions:
-        return 0.0
-    in_order = 1.0
-    if len(positions) > 1:
-        # Near and in order counts whole; near but swapped, half (one slip, as letters).
-        in_order = sum(1.0 if 0 < b - a <= NEAR_GAP else 0.5 if 0 < a - b <= NEAR_GAP
-                       else 0.0 for a, b in pairwise(positions)) / (len(positions) - 1)
-    return 100.0 * covered / total * (1 - ORDER_WEIGHT * (1 - in_order))
-
-
-def judge_fragment(query: str, text: str, score: float = 0.0) -> float:
-    """A statement fragment, remembered more or less word for word."""
-    return judge_words(query.split(), text)
-
-
-def judge_name(query: str, text: str, score: float = 0.0) -> float:
-    """A name or alias: word by word (partial names, word order), or as one string (a
-    slip in a short word, a space too many or too few), if that is close at all."""
-    whole = OSA.normalized_similarity(query, text)
-    if whole < 1 and fold(query) == fold(text):
-        whole = max(whole, 1 - 1 / max(len(query), len(text)))
-    return max(judge_words(query.split(), text), 100.0 * whole if whole >= WHOLE_FLOOR else 0.0)
+    """One text (see `Judge.words`)."""
+    return Judge(" ".join(typed)).words(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 Scorer = Callable[..., float]  # rapidfuzz's: orders the candidates
-Adjust = Callable[[str, str, float], float]  # (query, text, scorer's figure) -> the score shown
+JudgeMany = Callable[[str, Sequence[str]], list[float]]  # (query, texts) -> the scores shown
