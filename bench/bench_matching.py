@@ -48,9 +48,13 @@ from bot.core.seed import ensure_seeded  # noqa: E402
 from bot.core.service import Lookup  # noqa: E402
 from bot.core.store import Store  # noqa: E402
 from bot.core.text import normalize, normalize_query  # noqa: E402
+from tests.core.matching_cases import CASES, DIRECT  # noqa: E402 (plain data, no pytest)
 
 NAME_CATEGORIES = ("name-typo", "name-partial", "alias")
 FRAGMENT_CATEGORIES = ("fragment", "fragment-typo")
+ARTICLE = "article: "  # the categories of tests/core/matching_cases.py
+SPEAKERS = frozenset(p["key"] for p in json.loads(
+    (ROOT / "data" / "article.json").read_text(encoding="utf-8"))["people"])
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -90,13 +94,11 @@ async def build(size: int, cache: Path, queries: int) -> None:
     store = await Store.open(db_path)
     try:
         await ensure_seeded(store)
-        query_list: list[Query] = []
+        query_list: list[Query] = []  # at seed size, only the article's table
         if size:
             corpus = build_corpus(size, queries=queries)
             await store.insert_dataset(parse_dataset(corpus.raw))
             query_list = corpus.queries
-        else:
-            query_list = await _seed_queries(store)
     finally:
         await store.close()
     query_path.write_text(json.dumps([{**asdict(q), "answers": sorted(q.answers)}
@@ -104,23 +106,18 @@ async def build(size: int, cache: Path, queries: int) -> None:
     print(f"  built {db_path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
-async def _seed_queries(store: Store) -> list[Query]:
-    """At seed size, the queries of tests/core/test_matching_table.py that must be found."""
-    sys.path.insert(0, str(ROOT / "tests" / "core"))
-    from test_matching_table import FOUND  # type: ignore[import-not-found]
-
-    cities = {c.name: c.key for c in await store.cities((0,))}
-    officials = {o.name: o.key for o in await store.officials((0,))}
-    said: dict[str, set[str]] = {}
-    for s in await store.statements((0,)):
-        said.setdefault(s.speaker, set()).add(s.key)
-    out = []
-    for kind, text, label in FOUND:
-        answers = {"city": {cities.get(label)}, "official": {officials.get(label)}}.get(
-            kind, said.get(label, set()))
-        category = "fragment" if kind == "statement" else "name-typo"
-        out.append(Query(category, kind, text, frozenset(a for a in answers if a)))
-    return out
+def article_queries() -> list[Query]:
+    """The direct cases of the labelled table over the bundled article (which every size's
+    database holds too), one category per kind of slip: measured among the crowd."""
+    queries = []
+    for case in CASES:
+        if case.expect != DIRECT or case.command == "search":
+            continue
+        kind = case.command
+        if kind == "quote":  # the words of a statement, or a speaker's name
+            kind = "official" if case.answers[0] in SPEAKERS else "statement"
+        queries.append(Query(f"{ARTICLE}{case.slip}", kind, case.query, frozenset(case.answers)))
+    return queries
 
 
 # ---- measuring a size (in its own process) ------------------------------------------------
@@ -166,8 +163,10 @@ def _prefixes(text: str) -> list[str]:
 
 async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> dict[str, Any]:
     db_path, query_path = _paths(cache, size)
-    queries = [Query(q["category"], q["kind"], q["text"], frozenset(q["answers"]))
-               for q in json.loads(query_path.read_text())]
+    synthetic = [Query(q["category"], q["kind"], q["text"], frozenset(q["answers"]))
+                 for q in json.loads(query_path.read_text())]
+    queries = synthetic + article_queries()
+    typed = synthetic or queries  # what autocomplete and the updates are timed with
     gc.collect()
     result: dict[str, Any] = {"size": size}
 
@@ -194,7 +193,7 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
     # -- autocomplete: prefixes of every query as it is typed ------------------------------
     complete_times: list[float] = []
     empty_times: list[float] = []
-    for q in queries:
+    for q in typed:
         kind = None if q.kind == "statement" else q.kind
         for prefix in _prefixes(q.text):
             t0 = clock()
@@ -212,7 +211,7 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
     t0 = clock()
     answered = 0
     while clock() - t0 < 2.0:
-        for q in queries[answered % len(queries) :][:50] or queries[:50]:
+        for q in typed[answered % len(typed) :][:50] or typed[:50]:
             lookup.complete(None if q.kind == "statement" else q.kind,  # type: ignore[arg-type]
                             q.text[: 3 + answered % 9], None)
             answered += 1
@@ -222,12 +221,12 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
     result["complete_empty_first_ms"] = empty_first * 1e3
 
     # -- in-place updates through the catalog ----------------------------------------------
-    result["updates"] = _measure_updates(lookup.catalog, queries)
+    result["updates"] = _measure_updates(lookup.catalog, typed)
     result["rss_peak_mb"] = _status_kb("VmHWM") / 1024  # before the naive scan's own copies
 
     # -- commands through the core ---------------------------------------------------------
     if commands:
-        result["commands"] = await _measure_commands(lookup, queries)
+        result["commands"] = await _measure_commands(lookup, typed)
 
     # -- accuracy and the naive full scan --------------------------------------------------
     ours_keys = _keys_of(db_path, ours_top)
@@ -257,9 +256,12 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
         keys = _keys_of(db_path, [r[f"{name}_ref"] for r in with_ref])
         for r, key in zip(with_ref, keys, strict=True):
             r[f"{name}_right"] = key in queries[r["i"]].answers
+    for r in naive_rows:  # the naive way's best scorer: partial_ratio for fragments
+        r["naive_right"] = r.get("partial_right", r.get("wratio_right"))
 
-    groups = {"names": NAME_CATEGORIES, "fragments": FRAGMENT_CATEGORIES}
-    groups.update({c: (c,) for c in (*NAME_CATEGORIES, *FRAGMENT_CATEGORIES)})
+    slips = tuple(dict.fromkeys(q.category for q in queries if q.category.startswith(ARTICLE)))
+    groups = {"names": NAME_CATEGORIES, "fragments": FRAGMENT_CATEGORIES, "article": slips}
+    groups.update({c: (c,) for c in (*NAME_CATEGORIES, *FRAGMENT_CATEGORIES, *slips)})
     rows = {}
     for group, categories in groups.items():
         idx = [i for i, q in enumerate(queries) if q.category in categories]
@@ -277,6 +279,9 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
             if sub:
                 entry[name] = _ms([r[f"{name}_s"] for r in sub])
                 entry[f"{name}_acc"] = sum(r[f"{name}_right"] for r in sub) / len(sub)
+        sub = [r for r in naive_rows if r["i"] in naive_idx]
+        if sub:
+            entry["naive_acc"] = sum(r["naive_right"] for r in sub) / len(sub)
         rows[group] = entry
     result["rows"] = rows
     result["misses"] = [
@@ -418,6 +423,27 @@ def report(results: list[dict[str, Any]]) -> str:
                 f"{_f(row.get('partial', {}).get('median'), 1)} | {_pct(row.get('partial_acc'))} "
                 f"| {_pct(row['ours_acc_on_naive_subset'])} | {_f(ratio, 0)}× |"
             )
+    slips = list(dict.fromkeys(g for r in results for g in r["rows"] if g.startswith(ARTICLE)))
+    if slips:
+        lines += [
+            "",
+            "The article's labelled table (tests/core/matching_cases.py, direct cases) among "
+            "each size's entries, top-1 right by kind of slip: ours / the naive scan (WRatio "
+            "for names, partial_ratio for fragments):",
+            "",
+            "| kind of slip | " + " | ".join(_size(r) for r in results) + " |",
+            "| --- |" + " ---: |" * len(results),
+        ]
+        for group in ["article", *slips]:
+            cells = []
+            for r in results:
+                row = r["rows"].get(group)
+                cells.append("—" if not row else
+                             f"{_pct(row['ours_acc'])} / {_pct(row.get('naive_acc'))}")
+            name = "all" if group == "article" else group.removeprefix(ARTICLE)
+            count = next((r["rows"][group]["ours"]["n"] for r in results if group in r["rows"]),
+                         0)
+            lines.append(f"| {name} ({count}) | " + " | ".join(cells) + " |")
     lines += [
         "",
         "Autocomplete, updates, start-up, memory (ms unless stated):",

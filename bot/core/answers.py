@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.core.commands import CommandSpec
+from bot.core.excerpt import excerpt
 from bot.core.matching import GLOBAL, Hit
 from bot.core.models import Answer, City, Counts, Field, Official, Option, Source, Statement
+
+if TYPE_CHECKING:
+    from bot.core.searching import Found
 
 LIST_COMMAND = {"city": "cities", "official": "officials", "statement": "officials"}
 SHOW_COMMAND = {"city": "city", "official": "official", "statement": "quote"}
@@ -121,14 +126,29 @@ def statement_card(statement: Statement, source: Source | None) -> Answer:
     )
 
 
-def search_results(query: str, hits: Sequence[Hit]) -> Answer:
-    fields = tuple(
-        Field(f"{h.ref.kind.title()} #{h.ref.id} — {h.label}"[:200],
-              f"matched “{h.matched}” ({h.score:.0f}%)") for h in hits
-    )
-    count = "1 match" if len(hits) == 1 else f"{len(hits)} matches"
+def search_results(query: str, found: Sequence[Found]) -> Answer:
+    """One field per entry: what it is, and once, the text of it that matched."""
+    fields = []
+    for f in found:
+        # A statement's label is "speaker: text": its text shows below, once.
+        title = f.label.removesuffix(f": {f.matched}") if f.field == "statement" else f.label
+        shown = "" if f.field == "name" and f.exact else f"“{excerpt(f.matched, query)}”"
+        what = f.field if not shown else f"{f.field}: {shown}"
+        fields.append(Field(clip_words(f"{f.ref.kind.title()} #{f.ref.id} — {title}", 200),
+                            f"{what} ({f.score:.0f}%)"))
+    count = "1 match" if len(found) == 1 else f"{len(found)} matches"
     return Answer(kind="list", title=f"Search: {query}",
-                  description=f"{count}, best first.", fields=fields)
+                  description=f"{count}, best first.", fields=tuple(fields))
+
+
+def clip_words(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def entry_list(title: str, lines: Sequence[str], footer: str = "", per_field: int = 10) -> Answer:
@@ -176,24 +196,33 @@ def help_answer(commands: Sequence[CommandSpec], prefix: str) -> Answer:
     )
 
 
-def options_from(hits: Sequence[Hit]) -> tuple[Option, ...]:
-    return tuple(
-        Option(label=h.label[:100], ref=h.ref, description=f"{h.ref.kind}, "
-               f"matched “{h.matched[:60]}”") for h in hits
-    )
+def options_from(hits: Sequence[Hit], query: str = "") -> tuple[Option, ...]:
+    """Menu options: each entry named, with the part of it that matched, cut at word
+    boundaries (a statement's label is its speaker and the start of its text)."""
+    options = []
+    for h in hits:
+        if h.ref.kind == "statement":
+            label = h.label.removesuffix(f": {h.matched}")
+            label = clip_words(f"{label}: {h.matched}", 100)
+        else:
+            label = clip_words(h.label, 100)
+        shown = excerpt(h.matched, query, 80) if query else clip_words(h.matched, 80)
+        options.append(Option(label=label, ref=h.ref,
+                              description=f"{h.ref.kind}, matched “{shown}”"))
+    return tuple(options)
 
 
 def did_you_mean(query: str, hits: Sequence[Hit]) -> Answer:
-    names = ", ".join(h.label[:80] for h in hits)
-    return Answer(kind="did_you_mean", title="No exact match",
-                  description=f"Nothing matches “{query[:100]}” closely. Did you mean: {names}?",
-                  options=options_from(hits), private=True)
+    names = ", ".join(clip_words(h.label, 80) for h in hits)
+    return Answer(kind="did_you_mean", title="Did you mean…?",
+                  description=f"Not sure what “{query[:100]}” names. Did you mean: {names}?",
+                  options=options_from(hits, query), private=True)
 
 
 def choose(query: str, hits: Sequence[Hit]) -> Answer:
     return Answer(kind="choose", title="Several entries match",
                   description=f"“{query[:100]}” matches more than one entry. Pick one:",
-                  options=options_from(hits), private=True)
+                  options=options_from(hits, query), private=True)
 
 
 def not_found(query: str, kind: str, prefix: str) -> Answer:

@@ -87,7 +87,11 @@ class ChangeFeed:
                 continue
             rows_of = [row for row in await self.reader.entry_index_rows(kind, ids)
                        if self.serves(row[1])]
-            catalog.apply(kind, ids, rows_of)
+            described = []
+            if kind != "official":  # stances, facts, where and when: searched too
+                async for batch in self.reader.described_rows(kind, ids=ids):
+                    described += [row for row in batch if self.serves(row[1])]
+            catalog.apply(kind, ids, rows_of, described)
             if kind == "official":  # a statement's label carries its speaker's name
                 said = [row for row in await self.reader.statement_index_rows_of(ids)
                         if self.serves(row[1])]

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import extractOne
 
-from bot.core import answers
+from bot.core import answers, searching
 from bot.core.catalog import Catalog
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
 from bot.core.matching import EntryKind, EntryRef, Hit, fast_normalize_query
 from bot.core.models import Answer, Source
-from bot.core.resolve import NEAR, resolve
+from bot.core.resolve import Resolution, resolve
 from bot.core.scope import scopes_for
 from bot.core.store import Store
 
 MIN_FRAGMENT = 4  # shorter "words" are in nearly every statement
-STATEMENT_NEAR = 70.0  # partial_ratio finds some overlap in almost any text
-SEARCH_NAME_NEAR = 70.0  # a ranked list should not pad itself with unrelated names
 SHORT_PREFIX = 2  # autocomplete of this many letters lists only names that begin so
 SURE_STATEMENT = 95.0  # a statement this close: /quote's box needs no misspelt names
 COMMAND_NEAR = 75.0  # `cty` for `city`, `qoute` for `quote`
@@ -67,8 +65,27 @@ class Lookup:
             return []
         return self.catalog.indexes[kind].search(query, scopes_for(guild_id), limit)
 
-    def _miss(self, query: str, kind: EntryKind, hits: Sequence[Hit], near: float) -> Answer:
-        resolution = resolve(hits, near=near)
+    def resolution(self, command: str, query: str, guild_id: int | None) -> Resolution:
+        """What `city`, `official` or `quote` makes of `query`: the entry, the ones to pick
+        from, the ones it may mean, or none. One score (bot/core/matching/judge.py) for
+        names and statements alike, so one rule (bot/core/resolve.py) for all."""
+        if command in ("city", "official"):
+            return resolve(self.hits(command, query, guild_id))  # type: ignore[arg-type]
+        people = self.hits("official", query, guild_id)
+        said = self.hits("statement", query, guild_id)
+        speaker, words = resolve(people), resolve(said)
+        best_words = said[0].score if said else 0.0
+        if speaker.outcome == "found" and speaker.best.score >= best_words:
+            return speaker
+        if words.outcome in ("found", "choose"):
+            return words
+        if speaker.outcome == "choose":
+            return speaker
+        return resolve(sorted((*people, *said), key=lambda h: -h.score))
+
+    def _answer_unsure(self, query: str, kind: EntryKind, resolution: Resolution) -> Answer:
+        if resolution.outcome == "choose":
+            return answers.choose(query, resolution.hits)
         if resolution.outcome == "near":
             return answers.did_you_mean(query, resolution.hits)
         return answers.not_found(query, kind, self.prefix)
@@ -85,48 +102,29 @@ class Lookup:
         by_id = ENTRY_ID.match(query.strip())
         if by_id:  # "city #6": the entry with that id, as menus and `citybot ask` offer it
             return await self.show(EntryRef(kind, int(by_id.group(1))), guild_id)
-        hits = self.hits(kind, query, guild_id)
-        resolution = resolve(hits)
+        resolution = self.resolution(kind, query, guild_id)
         if resolution.outcome == "found":
             return await self.show(resolution.best.ref, guild_id)
-        if resolution.outcome == "choose":
-            return answers.choose(query, resolution.hits)
-        return self._miss(query, kind, hits, NEAR)
+        return self._answer_unsure(query, kind, resolution)
 
     async def quote(self, query: str, guild_id: int | None) -> Answer:
         """A speaker's statements when the words name someone, else the statement they're from."""
         by_id = ENTRY_ID.match(query.strip())
         if by_id:
             return await self.show(EntryRef("statement", int(by_id.group(1))), guild_id)
-        people = self.hits("official", query, guild_id)
-        said = self.hits("statement", query, guild_id)
-        speaker = resolve(people)
-        words = resolve(said, near=STATEMENT_NEAR)
-        best_words = said[0].score if said else 0.0
-        if speaker.outcome == "found" and speaker.best.score >= best_words:
-            return await self.speaker_statements(speaker.best.ref, guild_id)
-        if words.outcome == "found":
-            return await self.show(words.best.ref, guild_id)
-        if words.outcome == "choose":
-            return answers.choose(query, words.hits)
-        if speaker.outcome == "choose":
-            return answers.choose(query, speaker.hits)
-        near = [h for h in (*people[:3], *said[:3]) if h.score >= NEAR]
-        if near:
-            return answers.did_you_mean(query, sorted(near, key=lambda h: -h.score)[:5])
-        return answers.not_found(query, "statement", self.prefix)
+        resolution = self.resolution("quote", query, guild_id)
+        if resolution.outcome == "found":
+            ref = resolution.best.ref
+            if ref.kind == "official":
+                return await self.speaker_statements(ref, guild_id)
+            return await self.show(ref, guild_id)
+        return self._answer_unsure(query, "statement", resolution)
 
     async def search(self, query: str, guild_id: int | None, limit: int = 10) -> Answer:
-        hits = [
-            h
-            for kind in ("city", "official", "statement")
-            for h in self.hits(kind, query, guild_id, limit)
-            if h.score >= (STATEMENT_NEAR if kind == "statement" else SEARCH_NAME_NEAR)
-        ]
-        if not hits:
+        found = searching.search(self.catalog, query, scopes_for(guild_id), limit)
+        if not found:
             return answers.not_found(query, "city", self.prefix)
-        hits.sort(key=lambda h: (-h.score, h.label))
-        return answers.search_results(query, hits[:limit])
+        return answers.search_results(query, found)
 
     async def cities(self, guild_id: int | None) -> Answer:
         cities = await self.store.cities(scopes_for(guild_id))

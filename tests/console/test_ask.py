@@ -28,14 +28,14 @@ def citybot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_exit_status_tells_an_answer_from_a_miss_and_an_error(tmp_path: Path) -> None:
     base = ("--env-file", "none.env", "--database", "c.db", "ask")
     assert citybot(*base, "city Seattle", cwd=tmp_path).returncode == 0
-    for line in ("city Xqzzyv Nowhere", "frobnicate Seattle", "city seattel", "   "):
+    for line in ("city Xqzzyv Nowhere", "frobnicate Seattle", "city seattel port", "   "):
         done = citybot(*base, line, cwd=tmp_path)
         assert done.returncode == 1, (line, done.stdout)
         assert "Traceback" not in done.stderr
 
 
 def test_a_pick_is_offered_as_the_command_to_run(tmp_path: Path) -> None:
-    done = citybot("--env-file", "none.env", "--database", "c.db", "ask", "city seattel",
+    done = citybot("--env-file", "none.env", "--database", "c.db", "ask", "city seattel port",
                    cwd=tmp_path)
     assert done.returncode == 1
     assert "Type a number" not in done.stdout

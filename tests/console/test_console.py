@@ -40,7 +40,7 @@ async def test_same_answers_as_chat(core: Core) -> None:
 
 async def test_a_number_picks_from_did_you_mean(core: Core) -> None:
     session = ConsoleSession(core)
-    text = await session.reply("city seattel")
+    text = await session.reply("city seattel port")
     assert text is not None and "1. Seattle" in text
     picked = await session.reply("1")
     assert picked is not None and picked.startswith("Seattle, Washington")

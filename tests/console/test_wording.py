@@ -36,7 +36,7 @@ async def test_a_bare_name_or_a_typo_gets_the_command_meant(core: Core) -> None:
 async def test_a_number_that_picks_nothing_says_so(core: Core) -> None:
     session = ConsoleSession(core)
     assert "there is none now" in (await session.reply("9") or "")
-    assert "1. Seattle" in (await session.reply("city seattel") or "")
+    assert "1. Seattle" in (await session.reply("city seattel port") or "")
     text = await session.reply("9") or ""
     assert "There is no 9 in the list: type 1." in text and "no command" not in text
     assert (await session.reply("1") or "").startswith("Seattle, Washington")  # still there

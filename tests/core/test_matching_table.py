@@ -1,103 +1,117 @@
-"""The matcher, query by query: what each must find, and what a miss looks like."""
+"""The matcher, query by query, over the bundled article: the labelled cases of
+tests/core/matching_cases.py, grouped by kind of slip, each direct, a pick or a miss."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 
 from bot.core.bootstrap import Core
 from bot.core.resolve import resolve
-from bot.core.service import STATEMENT_NEAR
+from tests.core.matching_cases import CASES, DIRECT, MISS, PICK, SLIPS, Result, entry_keys, run_case
 
-# (kind, query, expected label of the entry found with confidence)
-FOUND = [
-    ("city", "Seattle", "Seattle"),
-    ("city", "Seatle", "Seattle"),
-    ("city", "seattle wa", "Seattle"),
-    ("city", "Nashvile", "Nashville"),
-    ("city", "Chicgo", "Chicago"),
-    ("city", "chicago", "Chicago"),
-    ("city", "Philly", "Philadelphia"),
-    ("city", "philadelphia", "Philadelphia"),
-    ("city", "Philadelpia", "Philadelphia"),
-    ("city", "City of Brotherly Love", "Philadelphia"),
-    ("city", "DC", "Washington, D.C."),
-    ("city", "D.C.", "Washington, D.C."),
-    ("city", "washington", "Washington, D.C."),
-    ("city", "LA", "Los Angeles"),
-    ("city", "L.A.", "Los Angeles"),
-    ("city", "los angelos", "Los Angeles"),
-    ("city", "NYC", "New York City"),
-    ("city", "new york", "New York City"),
-    ("city", "New Yrok City", "New York City"),
-    ("city", "NASHVILLE", "Nashville"),
-    ("city", "  chicago  ", "Chicago"),
-    ("official", "Emanuel", "Rahm Emanuel"),
-    ("official", "Rahm", "Rahm Emanuel"),
-    ("official", "rahm emmanuel", "Rahm Emanuel"),
-    ("official", "de blasio", "Bill de Blasio"),
-    ("official", "De Blasio", "Bill de Blasio"),
-    ("official", "DeBlasio", "Bill de Blasio"),
-    ("official", "deblasio", "Bill de Blasio"),
-    ("official", "otoole", "Kathleen O'Toole"),
-    ("official", "O’Toole", "Kathleen O'Toole"),
-    ("official", "O'Toole", "Kathleen O'Toole"),
-    ("official", "Kathleen OToole", "Kathleen O'Toole"),
-    ("official", "Beck", "Charlie Beck"),
-    ("official", "charlie bek", "Charlie Beck"),
-    ("official", "Kenney", "Jim Kenney"),
-    ("official", "kenny", "Jim Kenney"),
-    ("official", "Megan Barry", "Megan Barry"),
-    ("official", "murray", "Ed Murray"),
-    ("official", "bowser", "Muriel Bowser"),
-    ("official", "Trump", "Donald Trump"),
-    ("official", "obama", "Barack Obama"),
-    ("statement", "not our job", "Charlie Beck"),
-    ("statement", "warm and welcoming", "Megan Barry"),
-    ("statement", "warm and welcomming city", "Megan Barry"),
-    ("statement", "flies in the face", "Bill de Blasio"),
-    ("statement", "ultimate city of immigrants", "Bill de Blasio"),
-    ("statement", "You are safe in Chicago", "Rahm Emanuel"),
-    ("statement", "divided and sorted out", "Ed Murray"),
-    ("statement", "not immigration police", "Megan Barry"),
-    ("statement", "Fourth Amendment", "Jim Kenney"),
-    ("statement", "foster trust and cooperation", "Kathleen O'Toole"),
-    ("statement", "deportation force", "Donald Trump"),
-    ("statement", "“I don’t intend on doing anything different”", "Charlie Beck"),
-    ("statement", "I dont intend on doing anything diferent", "Charlie Beck"),
-]
-
-# (kind, query, outcome) for what must not be answered with confidence
-MISSES = [
-    ("city", "Atlantis", "none"),
-    ("city", "zzzz", "none"),
-    ("city", "Seattel", "near"),
-    ("city", "Nashvl", "near"),
-    ("official", "Bowzer", "near"),
-    ("official", "Gandalf", "none"),
-    ("statement", "sanctuary city", "choose"),
-    ("statement", "completely unrelated words here", "none"),
-]
+DIRECT_TARGET = 0.98
 
 
-@pytest.mark.parametrize(("kind", "query", "expected"), FOUND)
-def test_finds(core: Core, kind: str, query: str, expected: str) -> None:
-    hits = core.lookup.hits(kind, query, None)
-    near = STATEMENT_NEAR if kind == "statement" else 60.0
-    resolution = resolve(hits, near=near)
-    assert resolution.outcome == "found", (query, hits[:3])
-    label = resolution.best.label
-    assert label == expected or label.startswith(f"{expected}:"), (query, label)
+@pytest.fixture
+async def results(core: Core) -> list[Result]:
+    keys = await entry_keys(core.store)
+    return [run_case(core.lookup, case, keys) for case in CASES]
 
 
-@pytest.mark.parametrize(("kind", "query", "outcome"), MISSES)
-def test_misses(core: Core, kind: str, query: str, outcome: str) -> None:
-    hits = core.lookup.hits(kind, query, None)
-    near = STATEMENT_NEAR if kind == "statement" else 60.0
-    assert resolve(hits, near=near).outcome == outcome, hits[:3]
+def test_the_table_covers_every_kind_of_slip() -> None:
+    assert len(CASES) >= 300
+    kinds = Counter(case.slip for case in CASES)
+    for slip in ("missing letter", "extra letter", "doubled letter", "substituted letter",
+                 "transposed letters", "wrong first letter", "missing space", "extra space",
+                 "words reordered", "word swapped", "words dropped", "partial name", "nickname",
+                 "misremembered quote", "only in a stance or fact", "unknown place"):
+        assert kinds[slip] >= 5, slip
+    assert {case.expect for case in CASES} == {DIRECT, PICK, MISS}
+    assert len(SLIPS) == len(kinds)
 
 
-def test_the_table_is_big_enough() -> None:
-    assert len(FOUND) + len(MISSES) >= 40
+def test_direct_cases_are_answered_directly(results: list[Result]) -> None:
+    direct = [r for r in results if r.case.expect == DIRECT]
+    wrong = [(r.case.slip, r.case.query, r.outcome, r.got[:3]) for r in direct if not r.right]
+    assert len(wrong) <= len(direct) * (1 - DIRECT_TARGET), wrong
+    # Whatever a direct case gets instead, it is never another entry given as the answer.
+    assert all(r.right or r.outcome != "found" for r in direct), wrong
+
+
+@pytest.mark.parametrize("slip", sorted({c.slip for c in CASES if c.expect == DIRECT}))
+def test_each_kind_of_slip_mostly_direct(results: list[Result], slip: str) -> None:
+    mine = [r for r in results if r.case.slip == slip and r.case.expect == DIRECT]
+    wrong = [(r.case.query, r.outcome, r.got[:3]) for r in mine if not r.right]
+    assert len(wrong) * 10 <= len(mine), wrong  # 90% of every kind, 98% in all
+
+
+def test_picks_offer_exactly_the_named_entries(results: list[Result]) -> None:
+    wrong = [(r.case.query, r.outcome, r.got) for r in results
+             if r.case.expect == PICK and not r.right]
+    assert not wrong
+
+
+def test_no_menu_offers_an_unrelated_entry(results: list[Result]) -> None:
+    unrelated = [(r.case.query, r.got) for r in results if r.offered_unrelated]
+    assert not unrelated
+
+
+def test_every_miss_is_a_miss(results: list[Result]) -> None:
+    wrong = [(r.case.command, r.case.query, r.outcome, r.got[:3]) for r in results
+             if r.case.expect == MISS and not r.right]
+    assert not wrong
+
+
+async def test_a_miss_says_so_and_names_the_list_command(core: Core) -> None:
+    for query in ("Boston", "San Francisco"):
+        answer = await core.lookup.city(query, None)
+        assert answer.kind == "not_found" and not answer.options, answer
+        assert "`!cities`" in answer.description
+
+
+async def test_a_near_answer_never_says_nothing_matches(core: Core) -> None:
+    for query in ("Seattel", "Chciago", "Filly", "Bowesr", "Obmaa"):
+        answer = await core.lookup.run("city" if query[0] in "SCF" else "official", query, None)
+        assert answer.kind == "card", (query, answer)
+    answer = await core.lookup.city("Seattel Port", None)  # half of it is not there: not sure
+    assert answer.kind == "did_you_mean" and [o.label for o in answer.options] == ["Seattle"]
+    assert "Nothing matches" not in answer.description, answer
+
+
+async def test_the_menu_shows_the_part_that_matched_at_word_boundaries(core: Core) -> None:
+    answer = await core.lookup.quote("immigration status", None)
+    assert answer.kind == "choose" and len(answer.options) >= 2, answer
+    for option in answer.options:
+        shown = option.description.split("“", 1)[1].rstrip("”")
+        assert "immigration status" in shown.casefold(), option
+        words = shown.strip("…").split()
+        assert all(w in option_text(core, option.ref.id) for w in words), shown
+
+
+def option_text(core: Core, statement_id: int) -> str:
+    from bot.core.matching import EntryRef
+
+    index = core.lookup.catalog.indexes["statement"]
+    return index.label(EntryRef("statement", statement_id))
+
+
+async def test_search_lists_what_matched_once_and_stops(core: Core) -> None:
+    answer = await core.lookup.search("wall", None)
+    assert len(answer.fields) == 1, answer.fields
+    [field] = answer.fields
+    assert field.name.count("wall") + field.value.count("wall") == 1, field
+    names = [f.name for f in (await core.lookup.search("deport", None)).fields]
+    assert all("Department" not in n for n in names), names
+
+
+def test_scores_mean_the_same_for_names_and_quotes(core: Core) -> None:
+    # One slip in a word of seven letters, in a city's name and in a statement.
+    city = core.lookup.hits("city", "Seattel", None)[0]
+    quote = core.lookup.hits("statement", "Seattel", None)
+    assert quote and abs(city.score - quote[0].score) < 1, (city, quote[0])
+    assert resolve([city]).outcome == "found"
 
 
 @pytest.mark.parametrize(

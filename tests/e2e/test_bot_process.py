@@ -177,7 +177,7 @@ async def test_long_answer_pages_with_buttons(fake_discord: FakeDiscord) -> None
 
 
 async def test_did_you_mean_menu_shows_the_pick(fake_discord: FakeDiscord) -> None:
-    record = await fake_discord.invoke_slash("city", {"name": "Seattel"})
+    record = await fake_discord.invoke_slash("city", {"name": "Seattel Port"})
     first = await record.first_response(TIMEOUT)
     assert first.type == 4
     message = record.original

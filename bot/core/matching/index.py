@@ -44,9 +44,10 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from bot.core.matching.candidates import alive, phrase_matches, top_counted, word_groups
+from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
-from bot.core.matching.scoring import Adjust, Scorer, fragment_adjust, name_adjust
+from bot.core.matching.scoring import JudgeMany, Scorer
 from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
 
 _append = array.append
@@ -54,6 +55,7 @@ SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at mo
 SCAN_LOOSE = 3_000  # the same when any word may be misspelt
 SCAN_QUICK = 1_000  # the same for autocomplete
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
+JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
 
 class _Shard:
@@ -109,7 +111,7 @@ class FuzzyIndex:
     def __init__(
         self,
         scorer: Scorer,
-        adjust: Adjust,
+        judge: JudgeMany,
         *,
         tokens: Literal["trigrams", "words"] = "trigrams",
         full_scan_below: int = 250,
@@ -118,7 +120,7 @@ class FuzzyIndex:
         label_joins_text: bool = False,
     ) -> None:
         self._scorer = scorer
-        self._adjust = adjust
+        self._judge = judge
         self._words = tokens == "words"
         self._full_scan_below = full_scan_below
         self._posting_budget = posting_budget
@@ -352,16 +354,13 @@ class FuzzyIndex:
         if not isinstance(slots, range):
             texts = [texts[s] for s in slots]
         ranked = process.extract(
-            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, 10)
+            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, JUDGED)
         )
         slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
+        live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]] is not None]
         top = 0.0
-        for text, score, pos in ranked:
-            slot = slots[pos]
+        for (_, slot), score in zip(live, self._judge(norm, [t for t, _ in live]), strict=True):
             ref = slot_ref[slot]
-            if ref is None:
-                continue
-            score = self._adjust(norm, text, float(score))
             top = max(top, score)
             if ref not in best or score > best[ref].score:
                 label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
@@ -437,10 +436,10 @@ class FuzzyIndex:
 
 def name_index(**kwargs: Any) -> FuzzyIndex:
     """Names and aliases: WRatio copes with typos, partial names and word order."""
-    return FuzzyIndex(fuzz.WRatio, name_adjust, **kwargs)
+    return FuzzyIndex(fuzz.WRatio, judge_names, **kwargs)
 
 
 def text_index(**kwargs: Any) -> FuzzyIndex:
     """Statement text: partial_ratio finds a fragment anywhere in a statement; candidates
     come from word postings, typo-tolerant through the vocabulary."""
-    return FuzzyIndex(fuzz.partial_ratio, fragment_adjust, tokens="words", **kwargs)
+    return FuzzyIndex(fuzz.partial_ratio, judge_fragments, tokens="words", **kwargs)

@@ -151,6 +151,34 @@ class EntryReads(StoreBase):
             while rows := await cursor.fetchmany(batch):
                 yield rows  # type: ignore[misc]
 
+    async def described_rows(
+        self, kind: Literal["city", "statement"], batch: int = 10_000, *,
+        ids: Sequence[int] | None = None, guild_id: int | None = None,
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """What search reads beside names and statement texts, for the in-memory index at
+        start-up (or of some entries, or of one scope, for the change feed), in batches
+        ordered by id: cities as (id, guild_id, stance, fact), one row per fact (fact None
+        when there is none), in the facts' order; statements as (id, guild_id, said_where,
+        said_when)."""
+        table = "s" if kind == "statement" else "c"
+        where, params = "", list(ids or ())
+        if ids is not None:
+            where = f" AND {table}.id IN ({placeholders(params) or 'NULL'})"
+        if guild_id is not None:
+            where += f" AND {table}.guild_id = ?"
+            params.append(guild_id)
+        if kind == "statement":
+            sql = ("SELECT s.id, s.guild_id, s.said_where, s.said_when FROM statements s"
+                   f" WHERE s.deleted_at IS NULL{where} ORDER BY s.id")
+        else:
+            sql = ("SELECT c.id, c.guild_id, c.stance, f.text FROM cities c"
+                   " LEFT JOIN city_facts f ON f.city_id = c.id"
+                   f" WHERE c.deleted_at IS NULL{where} ORDER BY c.id, f.position")
+        async with self._db.execute(sql, params) as cursor:
+            cursor.row_factory = None
+            while rows := await cursor.fetchmany(batch):
+                yield rows  # type: ignore[misc]
+
     async def random_statement(self, scopes: Sequence[int]) -> Statement | None:
         where, params = _where(scopes, "s", {})
         rows = await self._rows(f"{_STATEMENT_SELECT} WHERE {where} ORDER BY random() LIMIT 1",
