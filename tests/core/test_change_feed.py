@@ -230,3 +230,17 @@ async def test_a_process_indexes_only_the_servers_of_its_shards(db_path: Path) -
     finally:
         await sharded.close()
         await writer.close()
+
+
+async def test_a_stance_edited_elsewhere_is_searched_by_its_new_words(
+        pair: tuple[Core, Core]) -> None:
+    a, b = pair
+    city = await a.moderation.add(MOD, "city", {"name": "Springfield", "state": "Illinois",
+                                                "stance": "keeps the lighthouse keepers"})
+    await b.feed.catch_up()
+    assert "Springfield" in str((await b.lookup.search("lighthouse keepers", GUILD)).fields)
+    await a.moderation.edit(MOD, "city", str(city.ref.id),
+                            {"stance": "welcomes the orchard growers"})
+    await b.feed.catch_up()
+    assert "Springfield" in str((await b.lookup.search("orchard growers", GUILD)).fields)
+    assert "Springfield" not in str((await b.lookup.search("lighthouse keepers", GUILD)).fields)
