@@ -487,12 +487,12 @@ def _feed_poll() -> float:
     return POLL_SECONDS
 
 
+class _Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The docstring as written, and each option's default."""
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0],
-        epilog="Parts: lag (two processes, one file), idle (CPU of a following process), "
-               "memory (1 of 4 shards vs all). See the module docstring for how.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=_Help)
     parser.add_argument("--quick", action="store_true",
                         help="a run under a minute: 60 writes, 5 s idle, 1,000 servers × 20")
     parser.add_argument("--writes", type=int, default=200, help="statements the writer adds")
@@ -505,9 +505,9 @@ def main() -> None:
     parser.add_argument("--per-server", type=int, default=50, help="entries per server")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip, of: "
                         f"{', '.join(PARTS)}")
-    parser.add_argument("--seed", type=int, default=20161117)
+    parser.add_argument("--seed", type=int, default=20161117, help="for texts and corpus")
     parser.add_argument("--tmp", type=Path, default=None,
-                        help="folder for the temporary databases (default: the system's)")
+                        help="folder for the temporary databases (none: the system's)")
     # A child process's role, and what it needs (the parent passes them).
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
