@@ -139,6 +139,7 @@ class ChangeFeed:
     async def follow(self, poll: float = POLL_SECONDS) -> None:
         """Run until cancelled: notice other connections' commits and apply them."""
         version = await self.reader.data_version()
+        await self.catch_up()  # what was committed while the index was being built
         checked = trimmed = time.monotonic()
         failing = False
         while True:
@@ -158,6 +159,11 @@ class ChangeFeed:
             except (StoreBusy, sqlite3.Error) as exc:
                 if not failing:  # one line, not one a poll
                     log.warning("change feed: cannot read the store now (%s); will retry", exc)
+                failing = True
+            except Exception:
+                # Never stop silently: an index that no longer follows the store is wrong.
+                if not failing:
+                    log.exception("change feed: applying the log failed; will retry")
                 failing = True
 
     def start(self) -> asyncio.Task[None]:
