@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.bootstrap import Core, start_core
 from bot.core.store import Store
+from tests.e2e.fake_discord import FakeDiscord
 
 
 @pytest.fixture
@@ -30,3 +31,12 @@ async def core(db_path: Path) -> AsyncIterator[Core]:
     core = await start_core(db_path)
     yield core
     await core.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeDiscord]:
+    """The Discord-protocol test server on 127.0.0.1, for one test (see tests/e2e/)."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()

@@ -8,7 +8,6 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,6 @@ COMMANDS: dict[str, list[str]] = {
     "export": ["export", "entries.json"],
     "digest": ["digest", "--preview"],
 }
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def citybot(
@@ -60,20 +51,27 @@ def assert_one_line(done: subprocess.CompletedProcess[str], database: Path, word
     assert "Traceback" not in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("case", ["not a database", "newer schema", "truncated"])
-async def test_every_command_refuses_a_bad_database(
-    tmp_path: Path, server: FakeDiscord, command: str, case: str
-) -> None:
+async def refused_unchanged(tmp_path: Path, server: FakeDiscord, case: str,
+                            args: list[str]) -> None:
+    """A database spoiled as `case`: the command says so in one line, leaves the file as it
+    was, and `run` never reaches Discord (it checked the store before logging in)."""
     spoil, words = SPOILERS[case]
     database = tmp_path / "citybot.db"
     await make_good_database(database)
     spoil(database)
     before = digest(database)
-    done = citybot(tmp_path, database, server, COMMANDS[command])
+    done = citybot(tmp_path, database, server, args)
     assert_one_line(done, database, words.format(known=len(migrations())))
     assert digest(database) == before
-    assert server.requests == []  # `run` checked the store before logging in
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("case", ["not a database", "newer schema", "truncated"])
+async def test_every_command_refuses_a_bad_database(
+    tmp_path: Path, server: FakeDiscord, command: str, case: str
+) -> None:
+    await refused_unchanged(tmp_path, server, case, COMMANDS[command])
 
 
 @pytest.mark.parametrize("case", [c for c in SPOILERS
@@ -81,15 +79,7 @@ async def test_every_command_refuses_a_bad_database(
 async def test_run_refuses_each_bad_database_before_discord(
     tmp_path: Path, server: FakeDiscord, case: str
 ) -> None:
-    spoil, words = SPOILERS[case]
-    database = tmp_path / "citybot.db"
-    await make_good_database(database)
-    spoil(database)
-    before = digest(database)
-    done = citybot(tmp_path, database, server, ["run"])
-    assert_one_line(done, database, words.format(known=len(migrations())))
-    assert digest(database) == before
-    assert server.requests == []
+    await refused_unchanged(tmp_path, server, case, ["run"])
 
 
 async def test_run_refuses_a_read_only_database(tmp_path: Path, server: FakeDiscord) -> None:

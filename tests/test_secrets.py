@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -58,14 +57,6 @@ async def run_until_exit(
         raise AssertionError(f"`citybot run` did not exit within {RUN_TIMEOUT}s") from None
     assert process.returncode is not None
     return process.returncode, output.decode("utf-8", "replace")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.mark.parametrize("refusal", ["gateway 4004", "REST 401"])

@@ -51,9 +51,9 @@ async def start_core(database_path: Path, prefix: str = "!",
         await ensure_seeded(store)
         reader = await Store.open_reader(database_path)
         lookup = await Lookup.start(store, prefix, serves=partition.serves)
-        moderation = await Moderation.start(store, lookup)
-        feed = ChangeFeed(reader, lookup, moderation, partition, writer=store)
-        moderation.feed = feed
+        moderation = await Moderation.start(store, lookup, reader=reader, partition=partition)
+        assert moderation.feed is not None
+        feed = moderation.feed
     except BaseException as exc:
         if reader is not None:
             await reader.close()

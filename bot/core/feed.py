@@ -138,12 +138,12 @@ class ChangeFeed:
 
     async def follow(self, poll: float = POLL_SECONDS) -> None:
         """Run until cancelled: notice other connections' commits and apply them."""
-        version = await self.reader.data_version()
-        await self.catch_up()  # what was committed while the index was being built
+        # None: not read yet, so the first round catches up with what was committed while
+        # the index was being built (and a store that cannot be read at start is retried).
+        version: int | None = None
         checked = trimmed = time.monotonic()
         failing = False
         while True:
-            await asyncio.sleep(poll)
             try:
                 now = time.monotonic()
                 current = await self.reader.data_version()
@@ -165,6 +165,7 @@ class ChangeFeed:
                 if not failing:
                     log.exception("change feed: applying the log failed; will retry")
                 failing = True
+            await asyncio.sleep(poll)
 
     def start(self) -> asyncio.Task[None]:
         return asyncio.get_running_loop().create_task(self.follow(), name="change-feed")

@@ -82,6 +82,7 @@ class CityBot(commands.Bot):
         self.settings = settings
         self._core = core
         self._owns_core = core is None  # a core handed in is closed by whoever opened it
+        self.partition = Partition.of(settings.shard_count, settings.shard_ids)
         self._cooldown_noticed: dict[int, float] = {}
         self.accepting = True  # False once stopping: new commands are not taken
         self._in_flight = 0
@@ -93,10 +94,6 @@ class CityBot(commands.Bot):
         if self._core is None:
             raise RuntimeError("the core is opened in setup_hook")
         return self._core
-
-    @property
-    def partition(self) -> Partition:
-        return Partition.of(self.settings.shard_count, self.settings.shard_ids)
 
     async def setup_hook(self) -> None:
         if self._core is None:
@@ -230,9 +227,9 @@ class ShardedCityBot(CityBot, commands.AutoShardedBot):
     def __init__(self, settings: Settings, core: Core | None = None,
                  intents: discord.Intents | None = None) -> None:
         assert settings.shard_count is not None
+        partition = Partition.of(settings.shard_count, settings.shard_ids)
         super().__init__(settings, core, intents, shard_count=settings.shard_count,
-                         shard_ids=list(Partition.of(settings.shard_count,
-                                                     settings.shard_ids).shards))
+                         shard_ids=list(partition.shards))
 
 
 def make_bot(settings: Settings, core: Core | None = None) -> CityBot:

@@ -111,10 +111,6 @@ async def _serve(bot: CityBot, settings: Settings) -> int:
             return 2
         log.error("Discord closed the gateway connection with code %s; stopping", exc.code)
         return 1
-    except Exception:
-        # Logged, not left to Python's default hook, so the traceback passes through the
-        # logging filter that scrubs the token (an error message may quote it).
-        log.exception("the bot stopped on an unexpected error")
-        return 1
+    # Anything else reaches run_bot, which logs it through the token-scrubbing filter.
     log.info("stopped")
     return 0

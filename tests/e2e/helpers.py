@@ -26,3 +26,11 @@ def only_embed(message: SentMessage | dict[str, Any]) -> dict[str, Any]:
     embeds = message.embeds if isinstance(message, SentMessage) else message["embeds"]
     assert len(embeds) == 1, embeds
     return embeds[0]
+
+
+async def start_sharded(shard_count: int) -> tuple[FakeDiscord, list[fx.Guild]]:
+    """A started test Discord of `shard_count` shards with an extra guild on each (the main
+    guild is on one of them as well): the server and those guilds, by shard."""
+    server = FakeDiscord(shard_count=shard_count)
+    await server.start()
+    return server, [await server.add_guild(shard=shard) for shard in range(shard_count)]

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.discord_app.endpoints import apply_endpoints
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
+from tests.e2e.helpers import start_sharded
 
 TIMEOUT = 5.0
 SHARDS = 4
@@ -61,10 +62,7 @@ class ShardBot(commands.AutoShardedBot):
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord(shard_count=SHARDS)
-    await fake.start()
-    for shard in range(SHARDS):
-        await fake.add_guild(shard=shard)
+    fake, _ = await start_sharded(SHARDS)
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     apply_endpoints(fake.api_base, fake.gateway_url)
     yield fake

@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_discord import fixtures as fx
+from tests.e2e.helpers import start_sharded
 from tests.e2e.raw_gateway import TIMEOUT, RawGateway
 
 SHARDS = 4
@@ -24,10 +25,7 @@ Connect = Callable[[], Coroutine[Any, Any, RawGateway]]
 @pytest.fixture
 async def server() -> AsyncIterator[FakeDiscord]:
     """Four shards, one extra guild on each (the main guild is on shard 3 as well)."""
-    fake = FakeDiscord(shard_count=SHARDS)
-    await fake.start()
-    for shard in range(SHARDS):
-        await fake.add_guild(shard=shard)
+    fake, _ = await start_sharded(SHARDS)
     yield fake
     await fake.stop()
 

@@ -21,6 +21,7 @@ import pytest
 from tests.e2e.conftest import REPO_ROOT, BotProcess, shut_down, stop_clean
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
+from tests.e2e.helpers import start_sharded
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module")]
 
@@ -64,9 +65,7 @@ async def until_found(server: FakeDiscord, guild: fx.Guild, query: str, wanted: 
 
 
 async def test_two_processes_serve_four_shards_from_one_store(tmp_path: Path) -> None:
-    server = FakeDiscord(shard_count=4)
-    await server.start()
-    towns = [await server.add_guild(shard=s) for s in range(4)]
+    server, towns = await start_sharded(4)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first = BotProcess(server, tmp_path / "a", {"SHARD_COUNT": "4", "SHARD_IDS": "0-1"})

@@ -20,6 +20,7 @@ from bot.core.moderation.roles import ModeratorRoles
 from bot.core.moderation.rules import Actor, Refusal
 from bot.core.moderation.suggestions import SuggestionReview
 from bot.core.moderation.transfer import export_scope, import_file
+from bot.core.partition import Partition
 from bot.core.service import Choice, Lookup, clip_choice
 from bot.core.store import Store
 
@@ -28,12 +29,16 @@ class Moderation(ModeratorRoles, EntryChanges, AliasEdits, AuditHistory, Suggest
     """Every moderation use case, composed from the mixins beside this module."""
 
     @classmethod
-    async def start(cls, store: Store, lookup: Lookup) -> Moderation:
+    async def start(cls, store: Store, lookup: Lookup, *, reader: Store | None = None,
+                    partition: Partition | None = None) -> Moderation:
+        """With its change feed: read through `reader` (a second connection; the store's
+        own connection, waiting for its transactions, when there is none)."""
         from bot.core.feed import ChangeFeed  # the feed drives Moderation: imported late
 
         moderation = cls(store, lookup)
         moderation.mod_roles = await store.mod_roles()
-        moderation.feed = ChangeFeed(store, lookup, moderation)
+        moderation.feed = ChangeFeed(reader or store, lookup, moderation, partition,
+                                     writer=store)
         return moderation
 
     # ---- autocomplete (memory only) ------------------------------------------------------

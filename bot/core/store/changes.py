@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.store.base import StoreBase, placeholders
+from bot.core.store.entries import slim_select
 
 ROW_BATCH = 500  # ids per IN list (SQLite allows 32,766 variables; keep statements small)
 
@@ -63,22 +64,11 @@ class ChangeLog(StoreBase):
         self, kind: Literal["city", "official", "statement"], ids: Sequence[int],
     ) -> list[tuple[Any, ...]]:
         """`index_rows`' tuples for these entries only (live ones; a removed entry has none)."""
-        found: list[tuple[Any, ...]] = []
-        ids = list(ids)
-        for start in range(0, len(ids), ROW_BATCH):
-            part = ids[start:start + ROW_BATCH]
-            found += await self._slim_rows(kind, f"e.id IN ({placeholders(part)})", part)
-        return found
+        return await self._slim_rows_in(kind, "e.id", ids)
 
     async def statement_index_rows_of(self, official_ids: Sequence[int]) -> list[tuple[Any, ...]]:
         """The live statements of these speakers, of every scope (their labels name them)."""
-        found: list[tuple[Any, ...]] = []
-        ids = list(official_ids)
-        for start in range(0, len(ids), ROW_BATCH):
-            part = ids[start:start + ROW_BATCH]
-            found += await self._slim_rows(
-                "statement", f"e.official_id IN ({placeholders(part)})", part)
-        return found
+        return await self._slim_rows_in("statement", "e.official_id", official_ids)
 
     async def scope_index_rows(
         self, kind: Literal["city", "official", "statement"], guild_id: int,
@@ -86,19 +76,18 @@ class ChangeLog(StoreBase):
         """Every live entry of one scope (a server this process starts serving)."""
         return await self._slim_rows(kind, "e.guild_id = ?", [guild_id])
 
+    async def _slim_rows_in(self, kind: str, column: str, values: Sequence[int]
+                            ) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        values = list(values)
+        for start in range(0, len(values), ROW_BATCH):
+            part = values[start:start + ROW_BATCH]
+            found += await self._slim_rows(kind, f"{column} IN ({placeholders(part)})", part)
+        return found
+
     async def _slim_rows(self, kind: str, where: str, params: Sequence[Any]
                          ) -> list[tuple[Any, ...]]:
-        if kind == "statement":
-            sql = ("SELECT e.id, e.guild_id, o.name, e.text FROM statements e"
-                   " JOIN officials o ON o.id = e.official_id"
-                   f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id")
-        else:
-            table, column = ("cities", "city_id") if kind == "city" else ("officials",
-                                                                          "official_id")
-            sql = (f"SELECT e.id, e.guild_id, e.name, a.alias FROM {table} e"
-                   f" LEFT JOIN aliases a ON a.{column} = e.id"
-                   f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id, a.id")
-        async with self._db.execute(sql, tuple(params)) as cursor:
+        async with self._db.execute(slim_select(kind, where), tuple(params)) as cursor:
             cursor.row_factory = None
             return list(await cursor.fetchall())  # type: ignore[arg-type]
 

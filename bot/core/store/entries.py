@@ -136,16 +136,7 @@ class EntryReads(StoreBase):
         index at start-up: plain tuples ordered by id, no dataclasses. Cities and officials
         come as (id, guild_id, name, alias), one row per alias (alias None when there is
         none); statements as (id, guild_id, speaker, text)."""
-        if kind == "statement":
-            sql = ("SELECT s.id, s.guild_id, o.name, s.text FROM statements s"
-                   " JOIN officials o ON o.id = s.official_id"
-                   " WHERE s.deleted_at IS NULL ORDER BY s.id")
-        else:
-            table, column = ("cities", "city_id") if kind == "city" else ("officials",
-                                                                          "official_id")
-            sql = (f"SELECT e.id, e.guild_id, e.name, a.alias FROM {table} e"
-                   f" LEFT JOIN aliases a ON a.{column} = e.id"
-                   " WHERE e.deleted_at IS NULL ORDER BY e.id, a.id")
+        sql = slim_select(kind, "1")
         async with self._db.execute(sql) as cursor:
             cursor.row_factory = None  # tuples: much cheaper than sqlite3.Row
             while rows := await cursor.fetchmany(batch):
@@ -208,6 +199,18 @@ class EntryReads(StoreBase):
         ):
             found[row["owner"]].append(row["alias"])
         return found
+
+
+def slim_select(kind: str, where: str) -> str:
+    """The slim rows of `index_rows` (live entries only) that satisfy `where` (on `e`)."""
+    if kind == "statement":
+        return ("SELECT e.id, e.guild_id, o.name, e.text FROM statements e"
+                " JOIN officials o ON o.id = e.official_id"
+                f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id")
+    table, column = ("cities", "city_id") if kind == "city" else ("officials", "official_id")
+    return (f"SELECT e.id, e.guild_id, e.name, a.alias FROM {table} e"
+            f" LEFT JOIN aliases a ON a.{column} = e.id"
+            f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id, a.id")
 
 
 def _statement(row: sqlite3.Row) -> Statement:
