@@ -23,8 +23,9 @@ def _common(default: object) -> argparse.ArgumentParser:
     options = common.add_argument_group("options of every command")
     options.add_argument("--env-file", default=".env" if default is None else default,
                          help="settings file (default: .env)")
-    options.add_argument("--database", type=Path, default=default,
-                         help="SQLite file (overrides DATABASE_PATH)")
+    options.add_argument("--database", type=str, default=default,
+                         help="SQLite file, or a postgresql:// URL (overrides "
+                              "DATABASE_PATH and DATABASE_URL)")
     return common
 
 
@@ -65,7 +66,7 @@ async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.bootstrap import start_core
     from bot.core.moderation import Actor
 
-    core = await start_core(settings.database_path, settings.command_prefix)
+    core = await start_core(settings.database(), settings.command_prefix)
     try:
         actor = Actor.console(args.guild)
         if args.command == "export":
@@ -91,48 +92,16 @@ async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
         await core.close()
 
 
-def _backup(source: Path, target: Path) -> int:
-    """`citybot backup FILE`: SQLite's online backup of the database, which may be in use by a
-    running bot. The database is opened as it is (no migration, nothing written to it) and the
-    copy must pass `PRAGMA integrity_check`."""
-    import contextlib
-    import sqlite3
+def _backup(source: Path | str, target: Path) -> int:
+    """`citybot backup FILE`: a checked copy of the database (a running bot may use it)."""
+    from bot.core.store.backup import BackupFailed, backup
 
-    if not source.is_file():
-        print(f"citybot: no database at {source} (see DATABASE_PATH or --database)",
-              file=sys.stderr)
-        return 1
-    if target.exists() and target.resolve() == source.resolve():
-        print("citybot: FILE is the database itself: name another file", file=sys.stderr)
-        return 1
     try:
-        asyncio.run(_online_backup(source.resolve().as_uri() + "?mode=rw", source, target))
-        with contextlib.closing(sqlite3.connect(target)) as copy:
-            verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
-            version = copy.execute("PRAGMA user_version").fetchone()[0]
-    except (OSError, sqlite3.Error) as exc:
-        target.with_name(target.name + ".partial").unlink(missing_ok=True)
-        print(f"citybot: could not back up {source}: {exc}", file=sys.stderr)
+        print(backup(source, target))
+    except BackupFailed as exc:
+        print(f"citybot: {exc}", file=sys.stderr)
         return 1
-    if verdict != "ok":
-        print(f"citybot: the copy in {target} fails its integrity check: {verdict}",
-              file=sys.stderr)
-        return 1
-    print(f"backed up {source} to {target} (schema version {version}, integrity ok)")
     return 0
-
-
-async def _online_backup(uri: str, source: Path, target: Path) -> None:
-    import aiosqlite
-
-    from bot.core.store import Store
-
-    db = await aiosqlite.connect(uri, uri=True, isolation_level=None)  # mode=rw: never creates
-    try:
-        await db.execute("PRAGMA busy_timeout = 5000")
-        await Store(db, source).backup(target)
-    finally:
-        await db.close()
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -140,7 +109,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.database is not None:
         from dataclasses import replace
 
-        settings = replace(settings, database_path=args.database)
+        given = str(args.database)
+        if given.startswith(("postgresql://", "postgres://")):
+            settings = replace(settings, database_url=given)
+        else:  # a file named here wins over DATABASE_URL as well
+            settings = replace(settings, database_path=Path(given), database_url=None)
     return settings
 
 
@@ -148,11 +121,11 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import entry
 
     if args.command == "console":
-        return entry.console(settings.database_path, settings.command_prefix, args.guild)
+        return entry.console(settings.database(), settings.command_prefix, args.guild)
     again = [*(("--env-file", args.env_file) if args.env_file != ".env" else ()),
              *(("--database", str(args.database)) if args.database is not None else ()),
              *(("--guild", str(args.guild)) if args.guild is not None else ())]
-    return entry.ask(settings.database_path, settings.command_prefix, args.guild,
+    return entry.ask(settings.database(), settings.command_prefix, args.guild,
                      " ".join(args.line), again)
 
 
@@ -160,7 +133,7 @@ async def _digest_preview(settings: Settings, guild_id: int | None) -> int:
     from bot.console.render import render_text
     from bot.core.bootstrap import start_core
 
-    core = await start_core(settings.database_path, settings.command_prefix)
+    core = await start_core(settings.database(), settings.command_prefix)
     try:
         print(render_text(await core.digest.preview(guild_id)))
         return 0
@@ -214,5 +187,5 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "digest":
         return asyncio.run(_digest_preview(settings, args.guild))
     if args.command == "backup":
-        return _backup(settings.database_path, args.file)
+        return _backup(settings.database_url or settings.database_path, args.file)
     return _console(settings, args)

@@ -6,8 +6,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
+
+if TYPE_CHECKING:
+    from bot.core.store.location import Database
 
 
 class SettingsError(ValueError):
@@ -19,6 +23,10 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)  # never printed or logged
     command_prefix: str = "!"
     database_path: Path = Path("citybot.db")
+    # PostgreSQL instead of the SQLite file when set (it may hold a password: never shown).
+    database_url: str | None = field(default=None, repr=False)
+    database_pool_size: int = 5
+    database_connect_seconds: float = 30.0
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     owner_ids: frozenset[int] = frozenset()
@@ -36,6 +44,31 @@ class Settings:
     # A shard's lease expires this long after its holder's last heartbeat (renewed every
     # third of it): how soon a standby takes over from a process that died.
     shard_lease_seconds: float = 30.0
+
+    def database(self) -> Database:
+        """The store to open: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
+        from bot.core.store.location import Database
+
+        return Database(self.database_url or self.database_path, self.database_pool_size,
+                        self.database_connect_seconds)
+
+
+def _pool_size(raw: str | None) -> int:
+    size = _int_or_none("DATABASE_POOL_SIZE", raw)
+    if size is None:
+        return 5
+    if not 1 <= size <= 100:
+        raise SettingsError(f"DATABASE_POOL_SIZE must be 1 to 100 connections, got {size}")
+    return size
+
+
+def _database_url(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    if not raw.strip().startswith(("postgresql://", "postgres://")):
+        raise SettingsError("DATABASE_URL must be a postgresql://user:password@host:port/db "
+                            "URL (leave it unset for the SQLite file at DATABASE_PATH)")
+    return raw.strip()
 
 
 def _int_or_none(name: str, raw: str | None) -> int | None:
@@ -111,6 +144,10 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         discord_token=get("DISCORD_TOKEN"),
         command_prefix=get("COMMAND_PREFIX") or "!",
         database_path=Path(get("DATABASE_PATH") or "citybot.db"),
+        database_url=_database_url(get("DATABASE_URL")),
+        database_pool_size=_pool_size(get("DATABASE_POOL_SIZE")),
+        database_connect_seconds=_positive_seconds("DATABASE_CONNECT_SECONDS",
+                                                   get("DATABASE_CONNECT_SECONDS"), 30.0),
         dev_guild_id=_int_or_none("DEV_GUILD_ID", get("DEV_GUILD_ID")),
         log_level=level,
         owner_ids=owner_ids,

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import shlex
 from collections.abc import Coroutine, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.console.render import render_text
@@ -15,15 +14,16 @@ from bot.console.session import ConsoleSession
 from bot.core import answers
 from bot.core.bootstrap import Core, start_core
 from bot.core.errors import StoreBusy
+from bot.core.store.location import Database
 
 T = TypeVar("T")
 NOTHING_TO_ANSWER = "Nothing to answer: type a command, e.g. `citybot ask \"city Seattle\"`."
 
 
-def console(database_path: Path, prefix: str, guild_id: int | None) -> int:
+def console(database: Database, prefix: str, guild_id: int | None) -> int:
     """The interactive console; 0 when left by `quit`, Ctrl-D or Ctrl-C twice."""
     with asyncio.Runner() as runner:
-        core = runner.run(start_core(database_path, prefix))
+        core = runner.run(start_core(database, prefix))
         try:
             session = ConsoleSession(core, prefix, guild_id)
 
@@ -44,16 +44,16 @@ async def _after_catching_up(core: Core, reply: Coroutine[Any, Any, T]) -> T:
     return await reply
 
 
-def ask(database_path: Path, prefix: str, guild_id: int | None, line: str,
+def ask(database: Database, prefix: str, guild_id: int | None, line: str,
         again: Sequence[str] = ()) -> int:
     """One answer on stdout: 0 for an answer, 1 for a miss or an error. `again` is the
     `citybot` options to repeat in the commands offered for a pick (--database …)."""
-    return asyncio.run(_ask(database_path, prefix, guild_id, line, tuple(again)))
+    return asyncio.run(_ask(database, prefix, guild_id, line, tuple(again)))
 
 
-async def _ask(database_path: Path, prefix: str, guild_id: int | None, line: str,
+async def _ask(database: Database, prefix: str, guild_id: int | None, line: str,
                again: tuple[str, ...]) -> int:
-    core = await start_core(database_path, prefix)
+    core = await start_core(database, prefix)
     try:
         session = ConsoleSession(core, prefix, guild_id)
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,8 @@ from bot.core.moderation import Moderation
 from bot.core.partition import Partition
 from bot.core.seed import ensure_seeded
 from bot.core.service import Lookup
-from bot.core.store import Store
+from bot.core.store import DATABASE_ERRORS, Store
+from bot.core.store.location import Database
 
 
 @dataclass(slots=True)
@@ -40,16 +40,19 @@ class Core:
         await self.store.close()
 
 
-async def start_core(database_path: Path, prefix: str = "!",
+async def start_core(database: Database | Path | str, prefix: str = "!",
                      partition: Partition | None = None) -> Core:
     """Open (or create and seed) the database and build the in-memory index of what this
     process serves (`partition`: every server by default)."""
     partition = partition or Partition()
-    store = await Store.open(database_path)  # StoreUnusable: a file it cannot use
+    database = Database.of(database)
+    store = await Store.open(database.location, pool_size=database.pool_size,
+                             connect_seconds=database.connect_seconds)  # StoreUnusable
     reader: Store | None = None
     try:
         await ensure_seeded(store)
-        reader = await Store.open_reader(database_path)
+        reader = await Store.open_reader(database.location,
+                                         connect_seconds=database.connect_seconds)
         lookup = await Lookup.start(store, prefix, serves=partition.serves)
         moderation = await Moderation.start(store, lookup, reader=reader, partition=partition)
         assert moderation.feed is not None
@@ -58,8 +61,8 @@ async def start_core(database_path: Path, prefix: str = "!",
         if reader is not None:
             await reader.close()
         await store.close()
-        if isinstance(exc, StoreBusy | sqlite3.DatabaseError):  # a full disk, a damaged row
-            raise StoreUnusable(database_path, f"it cannot be loaded ({exc})") from exc
+        if isinstance(exc, (StoreBusy, *DATABASE_ERRORS)):  # a full disk, a damaged row
+            raise StoreUnusable(database, f"it cannot be loaded ({exc})") from exc
         raise
     digest = DigestService(store, prefix=prefix, serves=feed.serves)
     return Core(store=store, lookup=lookup, digest=digest, moderation=moderation, feed=feed,

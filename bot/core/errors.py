@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 
 class StoreBusy(RuntimeError):
     """The database is locked by another writer, or the disk is full: nothing was written,
@@ -33,10 +31,3 @@ class StoreUnusable(RuntimeError):
         self.path = path
         self.reason = reason
 
-
-def is_transient(error: BaseException) -> bool:
-    """SQLite errors that say "not now" rather than "never"."""
-    if not isinstance(error, sqlite3.OperationalError):
-        return False
-    text = str(error).lower()
-    return any(word in text for word in ("locked", "busy", "full", "disk i/o"))

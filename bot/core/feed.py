@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from bot.core.catalog import Catalog
 from bot.core.errors import StoreBusy
 from bot.core.matching import EntryKind
 from bot.core.partition import Partition
+from bot.core.store import DATABASE_ERRORS
 
 if TYPE_CHECKING:
     from bot.core.moderation import Moderation
@@ -156,7 +156,7 @@ class ChangeFeed:
                 if failing:
                     log.info("change feed: reading the store again")
                 failing = False
-            except (StoreBusy, sqlite3.Error) as exc:
+            except (StoreBusy, *DATABASE_ERRORS) as exc:
                 if not failing:  # one line, not one a poll
                     log.warning("change feed: cannot read the store now (%s); will retry", exc)
                 failing = True

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from bot.core.dataset import load_dataset
-from bot.core.store import Store
+from bot.core.store import INTEGRITY_ERRORS, Store
 
 
 async def ensure_seeded(store: Store, path: Path | None = None) -> bool:
@@ -16,7 +15,7 @@ async def ensure_seeded(store: Store, path: Path | None = None) -> bool:
         return False
     try:
         await store.insert_dataset(dataset)
-    except sqlite3.IntegrityError:  # another process seeded it between our check and write
+    except INTEGRITY_ERRORS:  # another process seeded it between our check and write
         if await store.has_source(dataset.source.key):
             return False
         raise

@@ -16,8 +16,9 @@ from discord.ext import commands
 from bot.core import answers
 from bot.core.bootstrap import Core, start_core
 from bot.core.commands import COMMANDS_BY_NAME
-from bot.core.errors import StoreBusy, is_transient
+from bot.core.errors import StoreBusy
 from bot.core.partition import Partition
+from bot.core.store import is_transient
 from bot.discord_app.render import render_embeds
 from bot.settings import Settings
 
@@ -97,7 +98,7 @@ class CityBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         if self._core is None:
-            self._core = await start_core(self.settings.database_path,
+            self._core = await start_core(self.settings.database(),
                                           self.settings.command_prefix, self.partition)
         self._core.follow()  # other processes' writes reach this one's index
         for extension in EXTENSIONS:

@@ -36,7 +36,7 @@ def small_file(run: str, batch: int) -> dict:
     }
 
 
-async def main(database: Path, run: str) -> None:
+async def main(database: Path | str, run: str) -> None:
     core = await start_core(database)
     actor = Actor(user_id=42, guild_id=GUILD, moderator=True)
     for i in range(10_000):
@@ -53,4 +53,4 @@ async def main(database: Path, run: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2]))  # a file, or a postgresql:// URL

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,9 +32,9 @@ WORDS = "our city will keep every promise to its neighbours whatever comes"
 
 
 @pytest.fixture
-async def pair(db_path: Path) -> AsyncIterator[tuple[Core, Core]]:
-    first = await start_core(db_path)
-    second = await start_core(db_path)
+async def pair(database: Path | str) -> AsyncIterator[tuple[Core, Core]]:
+    first = await start_core(database)
+    second = await start_core(database)
     yield first, second
     await second.close()
     await first.close()
@@ -110,13 +110,13 @@ async def test_a_speaker_renamed_elsewhere_relabels_their_statements(
 
 
 async def test_an_import_while_both_run_is_seen_by_both(pair: tuple[Core, Core],
-                                                        db_path: Path) -> None:
+                                                        database: Path | str) -> None:
     a, b = pair
     data = {"source": {"key": "feed-test", "title": "Feed test", "outlet": "tests",
                        "date": "2024-01-01"},
             "cities": [{"key": "gotham", "name": "Gotham", "state": "New Jersey"}],
             "people": [], "statements": []}
-    cli = await start_core(db_path)  # `citybot import` is a third process
+    cli = await start_core(database)  # `citybot import` is a third process
     try:
         outcome = await cli.moderation.import_data(Actor.console(GUILD), data, GUILD)
         assert outcome.changed, outcome.answer.description
@@ -176,12 +176,12 @@ async def test_a_process_far_behind_catches_up(pair: tuple[Core, Core]) -> None:
 
 
 async def test_a_log_trimmed_past_the_position_makes_a_rebuild(
-        pair: tuple[Core, Core], db_path: Path) -> None:
+        pair: tuple[Core, Core], database: Path | str) -> None:
     a, b = pair
     ref = await add(a)
-    with sqlite3.connect(db_path) as db:  # every row is now 8 days old
-        db.execute("UPDATE changes SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now',"
-                   " '-8 days')")
+    eight_days_ago = datetime.now(UTC) - timedelta(days=8)  # every row is now that old
+    await a.store._db.execute("UPDATE changes SET created_at = ?",
+                              (eight_days_ago.strftime("%Y-%m-%dT%H:%M:%SZ"),))
     assert await a.store.trim_changes(7) > 0
     assert await b.feed.catch_up() == 0 and b.feed.rebuilds == 1
     assert found(b, "statement", WORDS) == [ref]  # not skipped: rebuilt from the store
@@ -202,11 +202,11 @@ async def test_the_loop_shows_a_write_elsewhere_within_a_second(
     assert found(b, "statement", WORDS) == [ref]
 
 
-async def test_a_process_indexes_only_the_servers_of_its_shards(db_path: Path) -> None:
+async def test_a_process_indexes_only_the_servers_of_its_shards(database: Path | str) -> None:
     on_0, on_1 = 2 << 22, 3 << 22  # shards 0 and 1 of 2
     town = {on_0: "Northbrook", on_1: "Southbrook"}
-    writer = await start_core(db_path)
-    sharded = await start_core(db_path, partition=Partition.of(2, [0]))
+    writer = await start_core(database)
+    sharded = await start_core(database, partition=Partition.of(2, [0]))
     try:
         for guild in (on_0, on_1):
             actor = Actor(7, guild, moderator=True)

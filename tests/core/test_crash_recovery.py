@@ -7,7 +7,6 @@ import os
 import random
 import selectors
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 8
 
 
-def _run_until_killed(database: Path, run: str, acks_wanted: int) -> list[str]:
+def _run_until_killed(database: Path | str, run: str, acks_wanted: int) -> list[str]:
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.core.crash_writer", str(database), run],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -45,8 +44,7 @@ def _run_until_killed(database: Path, run: str, acks_wanted: int) -> list[str]:
     return acks
 
 
-async def test_sigkill_during_writes_and_imports(tmp_path: Path) -> None:
-    database = tmp_path / "crash.db"
+async def test_sigkill_during_writes_and_imports(database: Path | str) -> None:
     rng = random.Random(20161117)
     acked_statements: set[int] = set()
     acked_imports: set[str] = set()
@@ -61,28 +59,31 @@ async def test_sigkill_during_writes_and_imports(tmp_path: Path) -> None:
         store = await Store.open(database)
         try:
             assert await store.integrity_check() == "ok"
+            await _check(store, acked_statements, acked_imports)
         finally:
             await store.close()
-        with sqlite3.connect(database) as db:
-            live = {row[0] for row in db.execute(
-                "SELECT id FROM statements WHERE guild_id = ?", (GUILD,))}
-            assert acked_statements <= live  # every acknowledged change survived
-            audited = {row[0] for row in db.execute(
-                "SELECT entry_id FROM audit_log WHERE action = 'add' AND entry_kind = 'statement'"
-                " AND guild_id = ?", (GUILD,))}
-            assert audited == live  # no entry without its audit row, no audit row alone
-            for batch in acked_imports:
-                assert db.execute("SELECT count(*) FROM cities WHERE key LIKE ?",
-                                  (f"{batch}-%",)).fetchone()[0] == 3
-            cities = db.execute("SELECT key, id FROM cities WHERE guild_id = ?",
-                                (GUILD,)).fetchall()
-            batches: dict[str, int] = {}
-            for key, _ in cities:
-                batch = key.rsplit("-", 1)[0]
-                batches[batch] = batches.get(batch, 0) + 1
-            assert all(count == 3 for count in batches.values()), batches  # imports whole
-            imported = {row[0] for row in db.execute(
-                "SELECT entry_id FROM audit_log WHERE action = 'import' AND entry_kind = 'city'"
-                " AND guild_id = ?", (GUILD,))}
-            assert imported == {cid for _, cid in cities}
     assert len(acked_statements) >= KILLS and acked_imports
+
+
+async def _check(store: Store, acked_statements: set[int], acked_imports: set[str]) -> None:
+    """Every acknowledged change survived, each with its one audit row; imports whole."""
+    live = {row[0] for row in await store._rows(
+        "SELECT id FROM statements WHERE guild_id = ?", (GUILD,))}
+    assert acked_statements <= live  # every acknowledged change survived
+    audited = [row[0] for row in await store._rows(
+        "SELECT entry_id FROM audit_log WHERE action = 'add' AND entry_kind = 'statement'"
+        " AND guild_id = ?", (GUILD,))]
+    assert sorted(audited) == sorted(live)  # one audit row per entry, none alone
+    for batch in acked_imports:
+        assert await store._scalar("SELECT count(*) FROM cities WHERE key LIKE ?",
+                                   (f"{batch}-%",)) == 3
+    cities = await store._rows("SELECT key, id FROM cities WHERE guild_id = ?", (GUILD,))
+    batches: dict[str, int] = {}
+    for key, _ in cities:
+        batch = key.rsplit("-", 1)[0]
+        batches[batch] = batches.get(batch, 0) + 1
+    assert all(count == 3 for count in batches.values()), batches  # imports whole
+    imported = {row[0] for row in await store._rows(
+        "SELECT entry_id FROM audit_log WHERE action = 'import' AND entry_kind = 'city'"
+        " AND guild_id = ?", (GUILD,))}
+    assert imported == {row[1] for row in cities}

@@ -76,10 +76,10 @@ async def tick(digests: DigestService) -> list[int]:
 
 
 async def test_settings_are_stored_per_server_and_survive_a_restart(
-    digests: DigestService, db_path: Path
+    digests: DigestService, database: Path | str
 ) -> None:
     await configure(digests, at="07:15", zone="America/Chicago")
-    reopened = await Store.open(db_path)
+    reopened = await Store.open(database)
     try:
         settings = await reopened.digest_settings(GUILD)
         assert settings is not None
@@ -114,35 +114,35 @@ async def test_posted_once_at_the_time_even_with_two_ticks_in_a_minute(
     assert await tick(digests) == [GUILD]
 
 
-async def test_restart_before_the_post(core: Core, clock: Clock, db_path: Path) -> None:
+async def test_restart_before_the_post(core: Core, clock: Clock, database: Path | str) -> None:
     core.digest.clock = clock
     await configure(core.digest)
     await core.close()
     clock.now = datetime(2024, 6, 12, 7, 45, tzinfo=UTC)  # back after 08:30 local
-    again = await start_core(db_path)
+    again = await start_core(database)
     again.digest.clock = clock
     try:
         assert await tick(again.digest) == [GUILD]  # caught up, once
         assert await tick(again.digest) == []
     finally:
         await again.close()
-    core.store = await Store.open(db_path)  # the fixture closes it again
+    core.store = await Store.open(database)  # the fixture closes it again
 
 
-async def test_restart_after_the_post(core: Core, clock: Clock, db_path: Path) -> None:
+async def test_restart_after_the_post(core: Core, clock: Clock, database: Path | str) -> None:
     core.digest.clock = clock
     await configure(core.digest)
     clock.now = datetime(2024, 6, 12, 7, 30, tzinfo=UTC)
     assert await tick(core.digest) == [GUILD]
     await core.close()
     for minutes in (1, 60, 600):  # restarts and reconnects later the same day
-        again = await start_core(db_path)
+        again = await start_core(database)
         again.digest.clock = Clock(clock.now + timedelta(minutes=minutes))
         try:
             assert await tick(again.digest) == []
         finally:
             await again.close()
-    core.store = await Store.open(db_path)
+    core.store = await Store.open(database)
 
 
 async def test_a_day_missed_entirely_is_skipped(digests: DigestService, clock: Clock) -> None:
@@ -158,11 +158,11 @@ async def test_a_day_missed_entirely_is_skipped(digests: DigestService, clock: C
 
 
 async def test_concurrent_claims_from_two_processes(
-    digests: DigestService, clock: Clock, db_path: Path
+    digests: DigestService, clock: Clock, database: Path | str
 ) -> None:
     await configure(digests)
     clock.now = datetime(2024, 6, 12, 8, 0, tzinfo=UTC)
-    other = await Store.open(db_path)
+    other = await Store.open(database)
     try:
         day = date(2024, 6, 12)
         results = await asyncio.gather(
@@ -271,16 +271,16 @@ async def test_preview_changes_nothing(digests: DigestService, core: Core) -> No
 
 
 def test_command_line_preview_prints_the_same_digest(
-    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    database: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.cli import main
 
     env = tmp_path / "none.env"
-    assert main(["--env-file", str(env), "--database", str(db_path), "digest", "--preview",
+    assert main(["--env-file", str(env), "--database", str(database), "digest", "--preview",
                  "--guild", str(GUILD)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Daily digest — ") and "Statement of the day:" in out
     assert "New in this server since the last digest:" in out and "Counts:" in out
-    assert main(["--env-file", str(env), "--database", str(db_path), "digest",
+    assert main(["--env-file", str(env), "--database", str(database), "digest",
                  "--preview"]) == 0
     assert "New in this server" not in capsys.readouterr().out

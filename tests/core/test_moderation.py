@@ -50,12 +50,12 @@ async def test_an_added_statement_is_found_at_once_in_its_server_only(core: Core
                    for c in core.lookup.complete("statement", "for everyone who", OTHER))
 
 
-async def test_changes_survive_a_restart(db_path: Path) -> None:
-    core = await start_core(db_path)
+async def test_changes_survive_a_restart(database: Path | str) -> None:
+    core = await start_core(database)
     await core.moderation.add(MOD, "city", {"name": "Springfield", "state": "Illinois",
                                             "aliases": "Springy, Capital City"})
     await core.close()
-    core = await start_core(db_path)
+    core = await start_core(database)
     try:
         answer = await core.lookup.city("springy", GUILD)
         assert answer.title == "Springfield, Illinois"

@@ -59,8 +59,8 @@ def test_cli_export_then_import_all_or_nothing(tmp_path: Path, capsys) -> None:
     assert "Shelbyville" in capsys.readouterr().out
 
 
-async def test_nothing_is_written_by_a_refused_import(db_path: Path) -> None:
-    core = await start_core(db_path)
+async def test_nothing_is_written_by_a_refused_import(database: Path | str) -> None:
+    core = await start_core(database)
     try:
         before = await dump(core.store)
         from bot.core.moderation import Actor

@@ -5,13 +5,16 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from bot.core.dataset import load_dataset
 from bot.core.scope import scopes_for
 from bot.core.seed import ensure_seeded
-from bot.core.store import Store
+from bot.core.store import INTEGRITY_ERRORS, Store
 from bot.core.store.base import migrations
 
 
+@pytest.mark.sqlite_only
 async def test_wal_foreign_keys_and_schema_version(store: Store) -> None:
     assert await store._scalar("PRAGMA journal_mode") == "wal"
     assert await store._scalar("PRAGMA foreign_keys") == 1
@@ -61,11 +64,7 @@ async def test_reads_join_names_aliases_and_facts(store: Store) -> None:
 
 
 async def test_a_foreign_key_violation_is_refused(store: Store) -> None:
-    import sqlite3
-
-    import pytest
-
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with store.transaction() as db:
             await db.execute("INSERT INTO aliases (city_id, alias) VALUES (9999, 'nowhere')")
     assert await store._scalar("SELECT count(*) FROM aliases WHERE alias = 'nowhere'") == 0
@@ -97,6 +96,7 @@ def test_sql_stays_in_the_store() -> None:
             assert keyword not in text, f"{path.relative_to(root)} has SQL ({keyword.strip()})"
 
 
+@pytest.mark.sqlite_only
 async def test_online_backup_is_a_full_copy(store: Store, tmp_path: Path) -> None:
     await ensure_seeded(store)
     target = tmp_path / "backups" / "copy.db"
@@ -110,6 +110,7 @@ async def test_online_backup_is_a_full_copy(store: Store, tmp_path: Path) -> Non
     assert not (tmp_path / "backups" / "copy.db.partial").exists()
 
 
+@pytest.mark.sqlite_only
 async def test_locked_database_is_busy_and_changes_nothing(store: Store, db_path: Path) -> None:
     import sqlite3
 
@@ -131,6 +132,7 @@ async def test_locked_database_is_busy_and_changes_nothing(store: Store, db_path
     assert await ensure_seeded(store) is True  # and it works once the lock is gone
 
 
+@pytest.mark.sqlite_only
 async def test_full_disk_is_busy_and_changes_nothing(store: Store) -> None:
     import pytest
 

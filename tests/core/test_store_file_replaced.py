@@ -31,6 +31,7 @@ def _take_away(db_path: Path, tmp_path: Path, how: str) -> None:
         db_path.with_name(db_path.name + "-wal").unlink()
 
 
+@pytest.mark.sqlite_only  # a file under the bot: PostgreSQL has none
 @pytest.mark.parametrize("how", ["removed", "replaced", "wal removed"])
 async def test_no_write_is_confirmed_once_the_file_is_gone(
     core: Core, db_path: Path, tmp_path: Path, how: str, caplog: pytest.LogCaptureFixture

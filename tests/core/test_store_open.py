@@ -68,8 +68,8 @@ async def test_a_full_disk_while_seeding_is_one_line(db_path: Path) -> None:
 
     real_open = Store.open
 
-    async def tiny_disk(path: Path) -> Store:
-        opened = await real_open(path)
+    async def tiny_disk(path: Path, **options: object) -> Store:
+        opened = await real_open(path, **options)  # type: ignore[arg-type]
         await opened._db.execute(f"PRAGMA max_page_count = {pages + 1}")
         return opened
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.core.store.base import StoreBase, placeholders
+from bot.core.store.base import Connection, Row, StoreBase, insert_id, placeholders
 
 UNDOABLE = ("add", "edit", "remove", "restore", "alias_add", "alias_remove")
 
@@ -33,7 +30,7 @@ def to_json(value: Mapping[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _audit_row(row: sqlite3.Row) -> AuditRow:
+def _audit_row(row: Row) -> AuditRow:
     return AuditRow(
         id=row["id"], guild_id=row["guild_id"], actor_id=row["actor_id"], action=row["action"],
         entry_kind=row["entry_kind"], entry_id=row["entry_id"],
@@ -49,17 +46,16 @@ class AuditLog(StoreBase):
     # ---- audit -----------------------------------------------------------------------------
 
     async def _audit(
-        self, db: aiosqlite.Connection, guild_id: int, actor_id: int, action: str, kind: str,
+        self, db: Connection, guild_id: int, actor_id: int, action: str, kind: str,
         entry_id: int, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
     ) -> int:
-        cursor = await db.execute(
-            "INSERT INTO audit_log (guild_id, actor_id, action, entry_kind, entry_id,"
+        return await insert_id(
+            db, "INSERT INTO audit_log (guild_id, actor_id, action, entry_kind, entry_id,"
             " before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (guild_id, actor_id, action, kind, entry_id, to_json(before), to_json(after)),
         )
-        return int(cursor.lastrowid or 0)
 
-    async def _mark_undone(self, db: aiosqlite.Connection, undo_of: int | None,
+    async def _mark_undone(self, db: Connection, undo_of: int | None,
                            audit_id: int) -> None:
         if undo_of is not None:
             await db.execute("UPDATE audit_log SET undone_by = ? WHERE id = ?",

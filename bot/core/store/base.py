@@ -1,34 +1,34 @@
-"""The SQLite connection: pragmas, numbered migrations, transactions."""
+"""The store's connection, on either database: which one runs is decided here, once, from
+the location it is opened with (a `postgresql://` URL or a SQLite file's path), and nothing
+outside this package knows it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import logging
-import os
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from bot.core.errors import StoreBusy, StoreUnusable, StoreWritesStopped, is_transient
-from bot.core.store import opening
 from bot.core.store.guard import check_authority
+from bot.core.store.location import is_postgres
+from bot.core.store.postgres import PostgresEngine
+from bot.core.store.sqlite import SqliteEngine
 
-log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_PACKAGES = {"sqlite": "bot.core.migrations", "postgres": "bot.core.migrations.postgres"}
+
+Location = str | Path  # a SQLite file's path, or a postgresql:// URL
+# What the mixins talk to: an aiosqlite connection or a postgres.PgConnection, one interface.
+Connection = Any
+Row = Any  # sqlite3.Row or asyncpg.Record: by name or by position
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, file name, SQL) of every bundled migration, in order."""
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(number, file name, SQL) of every bundled migration of one database, in order."""
     found = []
-    for entry in resources.files("bot.core.migrations").iterdir():
+    for entry in resources.files(_PACKAGES[dialect]).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -39,186 +39,110 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def file_identities(path: Path) -> dict[str, tuple[int, int]]:
-    """(device, inode) of the database file and of its -wal and -shm beside it, those that
-    exist (in WAL mode all three do while a connection is open); none for ":memory:"."""
-    if str(path) == ":memory:":
-        return {}
-    found: dict[str, tuple[int, int]] = {}
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(OSError):
-            status = os.stat(path.with_name(path.name + suffix))
-            found[path.name + suffix] = (status.st_dev, status.st_ino)
-    return found
-
-
 def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-class StoreBase:
-    """Owns the connection. Reads and writes live in the mixins beside this module."""
+async def insert_id(db: Connection, sql: str, params: Iterable[Any]) -> int:
+    """Run an INSERT of one row and return its new id (RETURNING: both databases have it;
+    only SQLite has a cursor's lastrowid)."""
+    async with db.execute(f"{sql} RETURNING id", tuple(params)) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0])
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self._db = db
-        self.path = path
-        # One connection is shared by every task: without this, a second task's BEGIN fails
-        # inside the first one's transaction, or its writes slip into it.
-        self._write_lock = asyncio.Lock()
-        # (device, inode) of the database and its -wal and -shm files as opened: a write is
-        # confirmed only while the files at these paths are still the ones SQLite writes to.
-        self._files: dict[str, tuple[int, int]] = {}
-        self._writes_stopped: str | None = None  # why, once the files were found replaced
+
+class StoreBase:
+    """Owns the engine (SQLite or PostgreSQL). Reads and writes live in the mixins beside
+    this module, written once for both: they talk to `self._db` and to the connection
+    `transaction()` yields, which both engines offer with aiosqlite's interface."""
+
+    def __init__(self, engine: SqliteEngine | PostgresEngine) -> None:
+        self._engine = engine
+        self._db: Any = engine.db
+        self.path = engine.location  # what messages name: the file, or the URL without password
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect
 
     @classmethod
-    async def open(cls, path: str | Path) -> StoreBase:
-        """Open, check and migrate the database; a file it cannot use raises `StoreUnusable`
-        (one line: the path and the problem) before anything is written to it."""
-        path = Path(path)
-        if str(path) != ":memory:":
-            opening.check_path(path)
+    async def open(cls, location: Location, *, pool_size: int = 5,
+                   connect_seconds: float = 30.0) -> StoreBase:
+        """Open, check and migrate the database; one it cannot use raises `StoreUnusable`
+        (one line: where and the problem) before anything is written to it."""
+        engine: SqliteEngine | PostgresEngine
+        if is_postgres(location):
+            engine = await PostgresEngine.open(str(location), pool_size=pool_size,
+                                               connect_seconds=connect_seconds,
+                                               migrations=migrations("postgres"))
+        else:
+            engine = await SqliteEngine.open(Path(location), migrations())
+        store = cls(engine)
         try:
-            db = await aiosqlite.connect(path, isolation_level=None)  # we issue BEGIN ourselves
-        except sqlite3.Error as exc:
-            raise StoreUnusable(path, opening.explain(exc)) from exc
-        db.row_factory = sqlite3.Row
-        try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await opening.check_contents(db, path, len(migrations()))
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; durable at checkpoint
-            store = cls(db, path)
-            await store.migrate()
-            store._files = file_identities(path)
-        except BaseException as exc:
-            await db.close()
-            if isinstance(exc, sqlite3.Error):
-                raise StoreUnusable(path, opening.explain(exc)) from exc
+            await store.migrate()  # nothing left to apply; what the mixins do after (name keys)
+        except BaseException:
+            await store.close()
             raise
         return store
 
     @classmethod
-    async def open_reader(cls, path: str | Path) -> StoreBase:
-        """A second, read-only connection to an open database: it sees only committed data,
-        never a transaction this process's writer has under way (the change feed reads
-        through it, so it cannot apply a write that is then rolled back)."""
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA query_only = ON")
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, Path(path))
+    async def open_reader(cls, location: Location, *, connect_seconds: float = 30.0
+                          ) -> StoreBase:
+        """A second connection that sees only committed data (the change feed's)."""
+        engine: SqliteEngine | PostgresEngine
+        if is_postgres(location):
+            engine = await PostgresEngine.open(str(location), pool_size=2,
+                                               connect_seconds=connect_seconds, migrations=None)
+        else:
+            engine = await SqliteEngine.open_reader(Path(location))
+        return cls(engine)
 
     async def close(self) -> None:
-        await self._db.close()
+        await self._engine.close()
 
     async def schema_version(self) -> int:
-        return int(await self._scalar("PRAGMA user_version"))
+        return await self._engine.schema_version()
 
     async def migrate(self) -> int:
-        """Apply the migrations this database has not seen, each in its own transaction."""
-        current = await self.schema_version()
-        for number, name, sql in migrations():
-            if number <= current:
-                continue
-            # executescript would COMMIT first; wrapping the script keeps a migration atomic.
-            try:
-                await self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError) and "already exists" in str(exc):
-                    # e.g. user_version set back by hand over tables that are there
-                    raise StoreUnusable(self.path, f"schema {current} but {exc}: it cannot "
-                                                   f"be upgraded with {name}") from exc
-                raise
-            current = number
-        return current
+        return await self._engine.migrate(migrations(self._engine.dialect))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error (one writer at a time)."""
-        async with self._write_lock:
-            if self._writes_stopped is not None:
-                raise StoreWritesStopped(self._writes_stopped)
-            try:
-                await self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise (StoreBusy(str(exc)) if is_transient(exc) else exc) from exc
-            try:
-                await check_authority(self._db)
-                yield self._db
-                self._check_files()  # replaced: rolled back below, nothing confirmed
-                await self._db.execute("COMMIT")
-                self._check_files()  # replaced meanwhile: committed to a file about to be lost
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                if is_transient(exc):
-                    raise StoreBusy(str(exc)) from exc
-                raise
+    async def transaction(self) -> AsyncIterator[Any]:
+        """One write transaction, one writer at a time, rolled back on any error; a role the
+        write relies on is checked inside it (guard.py)."""
+        async with self._engine.transaction() as db:
+            await check_authority(db)
+            yield db
 
     @asynccontextmanager
     async def committed(self) -> AsyncIterator[None]:
-        """Reads that must see only committed data: on the connection that also writes,
-        they wait until no transaction is under way (a second connection, `open_reader`,
-        never sees one, and waits for nothing)."""
-        async with self._write_lock:
+        """Reads that must see only committed data (see the engines)."""
+        async with self._engine.committed():
             yield
 
-    def _check_files(self) -> None:
-        """Raise StoreWritesStopped (and stop taking writes) when the database, its -wal or
-        its -shm at our path is no longer the file we opened (deleted, or replaced)."""
-        now = file_identities(self.path) if self._files else {}
-        changed = [name for name, identity in self._files.items() if now.get(name) != identity]
-        if changed:
-            self._writes_stopped = f"{', '.join(changed)} removed or replaced under the bot"
-            log.error("%s: %s; refusing every change until citybot is restarted "
-                      "(restore the file or a backup first)", self.path, self._writes_stopped)
-            raise StoreWritesStopped(self._writes_stopped)
+    async def data_version(self) -> int:
+        """Changes when another connection commits (the change feed's wake-up)."""
+        return await self._engine.data_version()
+
+    async def fingerprint(self) -> str:
+        """A digest of every row of every table: equal before and after means nothing changed."""
+        return await self._engine.fingerprint()
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the live SQLite database (PostgreSQL: use pg_dump)."""
+        if not isinstance(self._engine, SqliteEngine):
+            raise NotImplementedError("back up a PostgreSQL database with pg_dump")
+        await self._engine.backup(target)
+
+    async def integrity_check(self) -> str:
+        return await self._engine.integrity_check()
 
     async def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         async with self._db.execute(sql, tuple(params)) as cursor:
             row = await cursor.fetchone()
         return None if row is None else row[0]
 
-    async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._db.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
-    async def fingerprint(self) -> str:
-        """A digest of every row of every table: equal before and after means nothing changed."""
-        digest = hashlib.sha256()
-        tables = await self._rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-        for (table,) in tables:
-            digest.update(table.encode())
-            for row in await self._rows(f'SELECT * FROM "{table}" ORDER BY rowid'):
-                digest.update(repr(tuple(row)).encode())
-        return digest.hexdigest()
-
-    async def backup(self, target: Path) -> None:
-        """Copy the live database to `target` with SQLite's online backup API, safe while the
-        bot runs. One step (pages=-1): in WAL mode that copies one consistent snapshot and
-        never blocks writers. Copying in several steps would restart from the first page each
-        time another connection writes in between, and never finish under steady writes."""
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        destination = sqlite3.connect(partial, check_same_thread=False)
-        try:
-            await self._db.backup(destination, pages=-1)
-        finally:
-            destination.close()
-        partial.replace(target)  # a reader never sees a half-written backup
-
-    async def integrity_check(self) -> str:
-        return str(await self._scalar("PRAGMA integrity_check"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.core.store.base import StoreBase, placeholders
@@ -40,25 +41,20 @@ class ChangeLog(StoreBase):
         """Delete the rows older than that many days; returns how many. A process still
         behind them finds `trimmed_through` past its position and rebuilds."""
         async with self.transaction() as db:
+            cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
             async with db.execute(
-                "SELECT max(id) FROM changes WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ',"
-                " 'now', ?)", (f"{-older_than_days * 86400:+.0f} seconds",),
+                "SELECT max(id) FROM changes WHERE created_at < ?",
+                (cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"),),
             ) as cursor:
                 row = await cursor.fetchone()
             through = row[0] if row else None
             if through is None:
                 return 0
             cursor = await db.execute("DELETE FROM changes WHERE id <= ?", (through,))
-            await db.execute("UPDATE changes_trimmed SET trimmed_through = max(trimmed_through, ?)",
-                             (through,))
+            await db.execute("UPDATE changes_trimmed SET trimmed_through = CASE WHEN"
+                             " trimmed_through > ? THEN trimmed_through ELSE ? END",
+                             (through, through))
             return cursor.rowcount
-
-    async def data_version(self) -> int:
-        """Changes whenever another connection commits to this file (cheap to poll)."""
-        # One trip through aiosqlite's thread (execute_fetchall), not three: this runs five
-        # times a second in every process.
-        rows = await self._db.execute_fetchall("PRAGMA data_version")
-        return int(next(iter(rows))[0])
 
     async def entry_index_rows(
         self, kind: Literal["city", "official", "statement"], ids: Sequence[int],

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime, time
-
-import aiosqlite
 
 from bot.core.digest import (
     DigestPost,
@@ -16,7 +13,7 @@ from bot.core.digest import (
     Watermarks,
     next_statement,
 )
-from bot.core.store.base import StoreBase, placeholders
+from bot.core.store.base import Connection, Row, StoreBase, insert_id, placeholders
 
 _SETTABLE = {"channel_id", "post_time", "timezone", "enabled", "armed_at"}
 
@@ -39,7 +36,7 @@ def _column(name: str, value: object) -> object:
     return value
 
 
-def _settings(row: sqlite3.Row) -> DigestSettings:
+def _settings(row: Row) -> DigestSettings:
     return DigestSettings(
         guild_id=row["guild_id"], channel_id=row["channel_id"],
         post_time=time.fromisoformat(row["post_time"]), timezone=row["timezone"],
@@ -52,7 +49,7 @@ def _settings(row: sqlite3.Row) -> DigestSettings:
     )
 
 
-def _post(row: sqlite3.Row) -> DigestPost:
+def _post(row: Row) -> DigestPost:
     return DigestPost(
         id=row["id"], guild_id=row["guild_id"], local_date=date.fromisoformat(row["local_date"]),
         trigger=row["trigger"], status=row["status"],
@@ -65,12 +62,12 @@ def _post(row: sqlite3.Row) -> DigestPost:
     )
 
 
-async def _one(db: aiosqlite.Connection, sql: str, params: Sequence[object]) -> sqlite3.Row | None:
+async def _one(db: Connection, sql: str, params: Sequence[object]) -> Row | None:
     async with db.execute(sql, tuple(params)) as cursor:
         return await cursor.fetchone()
 
 
-async def _ids(db: aiosqlite.Connection, sql: str, params: Sequence[object]) -> list[int]:
+async def _ids(db: Connection, sql: str, params: Sequence[object]) -> list[int]:
     async with db.execute(sql, tuple(params)) as cursor:
         return [row[0] for row in await cursor.fetchall()]
 
@@ -131,10 +128,11 @@ class DigestStore(StoreBase):
             else:
                 cursor = await db.execute(
                     "UPDATE digest_settings SET last_posted_date ="
-                    " max(coalesce(last_posted_date, ''), ?) WHERE guild_id = ?"
+                    " CASE WHEN last_posted_date > ? THEN last_posted_date ELSE ? END"
+                    " WHERE guild_id = ?"
                     " AND channel_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM digest_posts p"
                     " WHERE p.guild_id = ? AND p.local_date = ? AND p.status <> 'failed')",
-                    (local, guild_id, guild_id, local),
+                    (local, local, guild_id, guild_id, local),
                 )
             if cursor.rowcount != 1:
                 return None
@@ -146,12 +144,12 @@ class DigestStore(StoreBase):
             statement_id, round_ = next_statement(candidates, shown, guild_id,
                                                   settings.rotation_round, previous)
             if statement_id is not None:
-                await db.execute("INSERT OR IGNORE INTO digest_shown"
-                                 " (guild_id, rotation_round, statement_id) VALUES (?, ?, ?)",
+                await db.execute("INSERT INTO digest_shown (guild_id, rotation_round, statement_id)"
+                                 " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                                  (guild_id, round_, statement_id))
             since, until = settings.seen, await self._watermarks(db)
-            cursor = await db.execute(
-                "INSERT INTO digest_posts (guild_id, local_date, trigger, claimed_at,"
+            post_id = await insert_id(
+                db, "INSERT INTO digest_posts (guild_id, local_date, trigger, claimed_at,"
                 " statement_id, rotation_round, from_city_id, to_city_id, from_official_id,"
                 " to_official_id, from_statement_id, to_statement_id, channel_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -159,7 +157,6 @@ class DigestStore(StoreBase):
                  until.city, since.official, until.official, since.statement, until.statement,
                  settings.channel_id),
             )
-            post_id = int(cursor.lastrowid or 0)
             await db.execute(
                 "UPDATE digest_settings SET rotation_round = ?, seen_city_id = ?,"
                 " seen_official_id = ?, seen_statement_id = ? WHERE guild_id = ?",
@@ -257,7 +254,7 @@ class DigestStore(StoreBase):
         return EntryIds(*found)
 
     async def _rotation(
-        self, db: aiosqlite.Connection, guild_id: int, scopes: Sequence[int], round_: int
+        self, db: Connection, guild_id: int, scopes: Sequence[int], round_: int
     ) -> tuple[list[int], set[int], int | None]:
         candidates = await _ids(
             db, "SELECT id FROM statements WHERE deleted_at IS NULL"
@@ -270,7 +267,7 @@ class DigestStore(StoreBase):
                                   " ORDER BY id DESC LIMIT 1", (guild_id,))
         return candidates, shown, previous[0] if previous else None
 
-    async def _watermarks(self, db: aiosqlite.Connection) -> Watermarks:
+    async def _watermarks(self, db: Connection) -> Watermarks:
         values = []
         for table in ("cities", "officials", "statements"):
             row = await _one(db, f"SELECT coalesce(max(id), 0) FROM {table}", ())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal
 
 from bot.core.models import City, Counts, Official, Source, Statement
-from bot.core.store.base import StoreBase, placeholders
+from bot.core.store.base import Row, StoreBase, placeholders
 
 _STATEMENT_SELECT = """
     SELECT s.*, o.name AS speaker, c.name AS city_name
@@ -136,9 +135,9 @@ class EntryReads(StoreBase):
         index at start-up: plain tuples ordered by id, no dataclasses. Cities and officials
         come as (id, guild_id, name, alias), one row per alias (alias None when there is
         none); statements as (id, guild_id, speaker, text)."""
-        sql = slim_select(kind, "1")
+        sql = slim_select(kind, "TRUE")
         async with self._db.execute(sql) as cursor:
-            cursor.row_factory = None  # tuples: much cheaper than sqlite3.Row
+            cursor.row_factory = None  # tuples: much cheaper than Row
             while rows := await cursor.fetchmany(batch):
                 yield rows  # type: ignore[misc]
 
@@ -213,7 +212,7 @@ def slim_select(kind: str, where: str) -> str:
             f" WHERE e.deleted_at IS NULL AND {where} ORDER BY e.id, a.id")
 
 
-def _statement(row: sqlite3.Row) -> Statement:
+def _statement(row: Row) -> Statement:
     return Statement(
         id=row["id"], guild_id=row["guild_id"], key=row["key"], official_id=row["official_id"],
         speaker=row["speaker"], city_id=row["city_id"], city_name=row["city_name"],

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import aiosqlite
-
 from bot.core.store.audit import AuditLog
-from bot.core.store.base import placeholders
+from bot.core.store.base import Connection, insert_id, placeholders
 from bot.core.store.name_keys import NAMED
 from bot.core.store.snapshots import ALIAS_COLUMN, COLUMNS, NOW, TABLES, EntrySnapshots
 from bot.core.validation import LIMITS, slug
@@ -107,7 +105,7 @@ class EntryWrites(EntrySnapshots, AuditLog):
             await self._mark_undone(db, undo_of, audit_id)
         return before, after
 
-    async def _current(self, db: aiosqlite.Connection, kind: str, entry_id: int,
+    async def _current(self, db: Connection, kind: str, entry_id: int,
                        expected_version: int) -> dict[str, Any]:
         before = await self._snapshot(db, kind, entry_id)
         if before is None:
@@ -118,20 +116,19 @@ class EntryWrites(EntrySnapshots, AuditLog):
             raise VersionConflict(int(before["version"]))
         return before
 
-    async def _insert(self, db: aiosqlite.Connection, kind: str, guild_id: int,
+    async def _insert(self, db: Connection, kind: str, guild_id: int,
                       values: Mapping[str, Any], key_hint: str) -> int:
         key = await self._free_key(db, kind, guild_id, key_hint)
         columns = [c for c in COLUMNS[kind] if c in values]
-        cursor = await db.execute(
-            f"INSERT INTO {TABLES[kind]} (guild_id, key, {', '.join(columns)})"
+        entry_id = await insert_id(
+            db, f"INSERT INTO {TABLES[kind]} (guild_id, key, {', '.join(columns)})"
             f" VALUES (?, ?, {placeholders(columns)})",
             (guild_id, key, *(values[c] for c in columns)),
         )
-        entry_id = int(cursor.lastrowid or 0)
         await self._write_beside(db, kind, entry_id, {"facts": (), "aliases": (), **values})
         return entry_id
 
-    async def _write_beside(self, db: aiosqlite.Connection, kind: str, entry_id: int,
+    async def _write_beside(self, db: Connection, kind: str, entry_id: int,
                             values: Mapping[str, Any]) -> None:
         """What goes with an entry's row once it is written: the key of a new name, and the
         facts and aliases given in `values` (replacing the old ones)."""
@@ -146,7 +143,7 @@ class EntryWrites(EntrySnapshots, AuditLog):
         if "aliases" in values and kind in ALIAS_COLUMN:
             await self._replace_aliases(db, kind, entry_id, values["aliases"])
 
-    async def _free_key(self, db: aiosqlite.Connection, kind: str, guild_id: int,
+    async def _free_key(self, db: Connection, kind: str, guild_id: int,
                         hint: str) -> str:
         """A key unused in this scope and in the global one, so exports never collide."""
         base = slug(hint)[: LIMITS["key"] - 4]
@@ -163,7 +160,7 @@ class EntryWrites(EntrySnapshots, AuditLog):
             key = f"{base}-{n}"
         return key
 
-    async def _replace_aliases(self, db: aiosqlite.Connection, kind: str, entry_id: int,
+    async def _replace_aliases(self, db: Connection, kind: str, entry_id: int,
                                aliases: Iterable[str]) -> None:
         column = ALIAS_COLUMN[kind]
         await db.execute(f"DELETE FROM aliases WHERE {column} = ?", (entry_id,))

@@ -15,8 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-
-import aiosqlite
+from typing import Any
 
 
 class AuthorityRevoked(PermissionError):
@@ -43,7 +42,7 @@ def acting_through_roles(guild_id: int | None, role_ids: Sequence[int]) -> Itera
         _authority.reset(token)
 
 
-async def check_authority(db: aiosqlite.Connection) -> None:
+async def check_authority(db: Any) -> None:  # either engine's connection
     """Inside a write transaction: raise `AuthorityRevoked` if the roles relied on are gone."""
     authority = _authority.get()
     if authority is None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.core.dataset import Dataset
+from bot.core.store.base import Connection, insert_id
 from bot.core.store.name_keys import NameKeys
 from bot.core.text import normalize
 
@@ -16,24 +15,22 @@ class DatasetWrites(NameKeys):
             return await self._insert_dataset(db, dataset, guild_id)
 
     async def _insert_dataset(
-        self, db: aiosqlite.Connection, dataset: Dataset, guild_id: int
+        self, db: Connection, dataset: Dataset, guild_id: int
     ) -> int:
         src = dataset.source
-        cursor = await db.execute(
+        source_id = await insert_id(db,
             "INSERT INTO sources (key, title, outlet, published, published_text, url, body)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (src.key, src.title, src.outlet, src.published, src.published_text, src.url,
              src.body),
         )
-        source_id = int(cursor.lastrowid or 0)
         city_ids: dict[str, int] = {}
         for c in dataset.cities:
-            cursor = await db.execute(
+            city_ids[c.key] = await insert_id(db,
                 "INSERT INTO cities (guild_id, key, name, name_key, state, stance, source_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, c.key, c.name, normalize(c.name), c.state, c.stance, source_id),
             )
-            city_ids[c.key] = int(cursor.lastrowid or 0)
             await db.executemany(
                 "INSERT INTO city_facts (city_id, position, text) VALUES (?, ?, ?)",
                 [(city_ids[c.key], i, fact) for i, fact in enumerate(c.facts)],
@@ -41,13 +38,12 @@ class DatasetWrites(NameKeys):
             await self._insert_aliases(db, "city", city_ids[c.key], c.aliases)
         official_ids: dict[str, int] = {}
         for o in dataset.officials:
-            cursor = await db.execute(
+            official_ids[o.key] = await insert_id(db,
                 "INSERT INTO officials (guild_id, key, name, name_key, role, city_id, source_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, o.key, o.name, normalize(o.name), o.role, city_ids.get(o.city or ""),
                  source_id),
             )
-            official_ids[o.key] = int(cursor.lastrowid or 0)
             await self._insert_aliases(db, "official", official_ids[o.key], o.aliases)
         await db.executemany(
             "INSERT INTO statements (guild_id, key, official_id, city_id, kind, text,"

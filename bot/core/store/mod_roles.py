@@ -22,8 +22,8 @@ class ModRoles(AuditLog):
         async with self.transaction() as db:
             if present:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO mod_roles (guild_id, role_id, added_by)"
-                    " VALUES (?, ?, ?)",
+                    "INSERT INTO mod_roles (guild_id, role_id, added_by)"
+                    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (guild_id, role_id, actor_id))
             else:
                 cursor = await db.execute(

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import aiosqlite
-
-from bot.core.store.base import StoreBase, placeholders
+from bot.core.store.base import Connection, StoreBase, placeholders
 from bot.core.text import normalize
 
 NAMED = {"city": ("cities", "city_id"), "official": ("officials", "official_id")}
@@ -39,7 +37,7 @@ class NameKeys(StoreBase):
 
     # ---- writing keys ----------------------------------------------------------------------
 
-    async def _write_name_key(self, db: aiosqlite.Connection, kind: str, entry_id: int,
+    async def _write_name_key(self, db: Connection, kind: str, entry_id: int,
                               name: str) -> None:
         """After the name itself is written (a separate UPDATE, so the trigger that clears a
         stale key has already run)."""
@@ -47,7 +45,7 @@ class NameKeys(StoreBase):
         await db.execute(f"UPDATE {table} SET name_key = ? WHERE id = ?",
                          (normalize(name), entry_id))
 
-    async def _insert_aliases(self, db: aiosqlite.Connection, kind: str, entry_id: int,
+    async def _insert_aliases(self, db: Connection, kind: str, entry_id: int,
                               aliases: Iterable[str]) -> None:
         _, column = NAMED[kind]
         await db.executemany(

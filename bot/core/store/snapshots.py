@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import aiosqlite
-
-from bot.core.store.base import placeholders
+from bot.core.store.base import Connection, Row, placeholders
+from bot.core.store.dialect import NOW  # noqa: F401 (the writers take it from here)
 from bot.core.store.name_keys import NameKeys, chunks
 
 TABLES = {"city": "cities", "official": "officials", "statement": "statements"}
@@ -20,7 +18,6 @@ COLUMNS = {
     "statement": ("official_id", "city_id", "kind", "text", "said_where", "said_when",
                   "said_on", "source_url"),
 }
-NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
 class EntrySnapshots(NameKeys):
@@ -33,12 +30,12 @@ class EntrySnapshots(NameKeys):
         return await self._snapshot(self._db, kind, entry_id)
 
     async def _snapshot(
-        self, db: aiosqlite.Connection, kind: str, entry_id: int
+        self, db: Connection, kind: str, entry_id: int
     ) -> dict[str, Any] | None:
         found = await self._snapshots(db, kind, "e.id = ?", (entry_id,))
         return found[0] if found else None
 
-    async def _snapshots(self, db: aiosqlite.Connection, kind: str, where: str,
+    async def _snapshots(self, db: Connection, kind: str, where: str,
                          params: Sequence[Any]) -> list[dict[str, Any]]:
         """Snapshots of the rows of `kind` that `where` (on the table as `e`) selects, by id:
         one query for the rows, one for their facts and one for their aliases."""
@@ -142,7 +139,7 @@ class EntrySnapshots(NameKeys):
         return 0
 
 
-def _snap(kind: str, row: sqlite3.Row, facts: dict[int, list[str]],
+def _snap(kind: str, row: Row, facts: dict[int, list[str]],
           aliases: dict[int, list[str]]) -> dict[str, Any]:
     entry_id = row["id"]
     snap: dict[str, Any] = {"id": entry_id, "guild_id": row["guild_id"], "key": row["key"]}

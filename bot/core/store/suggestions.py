@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.store.audit import to_json
-from bot.core.store.base import placeholders
+from bot.core.store.base import Row, insert_id, placeholders
 from bot.core.store.entry_writes import EntryMissing, EntryWrites
 from bot.core.store.snapshots import NOW
 
@@ -34,7 +33,7 @@ class SuggestionRow:
     created_at: str
 
 
-def _suggestion(row: sqlite3.Row) -> SuggestionRow:
+def _suggestion(row: Row) -> SuggestionRow:
     return SuggestionRow(
         id=row["id"], guild_id=row["guild_id"], author_id=row["author_id"],
         channel_id=row["channel_id"], message_id=row["message_id"],
@@ -52,12 +51,11 @@ class SuggestionQueue(EntryWrites):
     async def add_suggestion(self, guild_id: int, author_id: int, payload: Mapping[str, Any],
                              channel_id: int | None, message_id: int | None) -> SuggestionRow:
         async with self.transaction() as db:
-            cursor = await db.execute(
+            suggestion_id = await insert_id(db,
                 "INSERT INTO suggestions (guild_id, author_id, channel_id, message_id, payload)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (guild_id, author_id, channel_id, message_id, to_json(payload)),
             )
-            suggestion_id = int(cursor.lastrowid or 0)
         found = await self.suggestion(suggestion_id)
         assert found is not None
         return found

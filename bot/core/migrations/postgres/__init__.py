@@ -1,0 +1,1 @@
+"""The same numbered migrations for PostgreSQL: one schema, in its types and triggers."""

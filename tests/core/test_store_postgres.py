@@ -1,0 +1,151 @@
+"""What only PostgreSQL has: a server to reach and log in to, connections that drop, a lock
+held by another machine's process, LISTEN/NOTIFY; and the dialect's rewriting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from bot.core.errors import StoreBusy, StoreUnusable
+from bot.core.store import Store
+from bot.core.store.base import migrations
+from bot.core.store.dialect import to_postgres
+from tests.postgres_server import PASSWORD
+
+
+def test_placeholders_and_sqlite_only_spellings_are_rewritten() -> None:
+    assert to_postgres("SELECT '?', ? FROM t WHERE a = ?2 AND b = ?") == \
+        "SELECT '?', $1 FROM t WHERE a = $2 AND b = $2"
+    assert to_postgres("SELECT 1 FROM c CROSS JOIN cities e ON e.id = c.id") == \
+        "SELECT 1 FROM c JOIN cities e ON e.id = c.id"
+    assert "to_char(now()" in to_postgres("UPDATE t SET x = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")
+
+
+async def _admin(url: str, sql: str, *args: object) -> object:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetch(sql, *args)
+    finally:
+        await connection.close()
+
+
+async def test_a_write_waiting_on_another_writer_is_busy_and_changes_nothing(
+        postgres_url: str) -> None:
+    store = await Store.open(postgres_url)
+    store._engine.lock_timeout = "300ms"  # type: ignore[union-attr]
+    other = await asyncpg.connect(postgres_url)
+    try:
+        before = await store.fingerprint()
+        async with other.transaction():
+            await other.execute("LOCK TABLE changes IN EXCLUSIVE MODE")  # another process writes
+            started = time.monotonic()
+            with pytest.raises(StoreBusy):
+                await store.set_mod_role(1, 2, 3, True)
+            assert time.monotonic() - started < 3
+        assert await store.fingerprint() == before
+        assert await store.set_mod_role(1, 2, 3, True)  # the lock is gone: it goes through
+    finally:
+        await other.close()
+        await store.close()
+
+
+async def test_a_dropped_connection_is_busy_once_then_the_pool_reconnects(
+        postgres_url: str) -> None:
+    store = await Store.open(postgres_url, pool_size=1)
+    try:
+        await store.set_mod_role(1, 2, 3, True)
+        name = urlsplit(postgres_url).path.lstrip("/")
+        await _admin(postgres_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                   " WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+        outcomes = []
+        for role in (5, 6, 7):
+            try:
+                outcomes.append(await store.set_mod_role(1, role, 3, True))
+            except StoreBusy:
+                outcomes.append("busy")
+        assert outcomes[-1] is True  # reconnected without a restart
+        roles = await store.mod_roles_of(1)
+        assert 2 in roles
+        for role, outcome in zip((5, 6, 7), outcomes, strict=True):
+            assert (role in roles) == (outcome is True)  # "busy" wrote nothing
+    finally:
+        await store.close()
+
+
+async def test_a_database_made_by_a_newer_citybot_is_refused(postgres_url: str) -> None:
+    store = await Store.open(postgres_url)
+    await store.close()
+    await _admin(postgres_url, "INSERT INTO schema_migrations (number, name) VALUES (99, 'x')")
+    with pytest.raises(StoreUnusable, match=f"schema 99, this one knows {len(migrations())}"):
+        await Store.open(postgres_url)
+
+
+async def test_a_database_of_something_else_is_refused_and_left_alone(postgres_url: str) -> None:
+    await _admin(postgres_url, "CREATE TABLE invoices (id int)")
+    with pytest.raises(StoreUnusable, match="not made by citybot"):
+        await Store.open(postgres_url)
+    tables = await _admin(postgres_url, "SELECT table_name FROM information_schema.tables"
+                                        " WHERE table_schema = 'public'")
+    assert [row[0] for row in tables] == ["invoices"]  # nothing created beside it
+
+
+async def test_an_unreachable_server_is_retried_then_one_line(postgres_url: str) -> None:
+    parts = urlsplit(postgres_url)
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = parts._replace(netloc=f"citybot:{PASSWORD}@127.0.0.1:{port}").geturl()
+    started = time.monotonic()
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(url, connect_seconds=1.5)
+    assert 1.0 <= time.monotonic() - started < 10
+    line = str(raised.value)
+    assert "cannot be reached" in line and "\n" not in line and PASSWORD not in line
+
+
+async def test_a_wrong_password_and_a_missing_database_are_one_line_each(
+        postgres_url: str) -> None:
+    parts = urlsplit(postgres_url)
+    wrong = parts._replace(netloc=parts.netloc.replace(PASSWORD, "not-the-password")).geturl()
+    with pytest.raises(StoreUnusable, match="refused the login") as raised:
+        await Store.open(wrong)
+    assert "not-the-password" not in str(raised.value)
+    missing = parts._replace(path="/no_such_database").geturl()
+    with pytest.raises(StoreUnusable, match='database "no_such_database" does not exist'):
+        await Store.open(missing)
+
+
+async def _changed_from(reader: Store, version: int) -> int:
+    """The reader's data version once it differs from `version` (or after a second)."""
+    for _ in range(50):
+        current = await reader.data_version()
+        if current != version:
+            return current
+        await asyncio.sleep(0.02)
+    return await reader.data_version()
+
+
+async def test_notify_wakes_the_follower_and_a_lost_listener_is_remade(postgres_url: str) -> None:
+    writer = await Store.open(postgres_url)
+    reader = await Store.open_reader(postgres_url)
+    try:
+        first = await reader.data_version()
+        await writer.set_mod_role(1, 2, 3, True)
+        woken = await _changed_from(reader, first)
+        assert woken != first  # the commit's NOTIFY arrived
+        listener = reader._engine._listener  # type: ignore[union-attr]
+        await _admin(postgres_url, "SELECT pg_terminate_backend($1)", listener.get_server_pid())
+        await asyncio.sleep(0.2)
+        assert await reader.data_version() != woken  # re-made, and counted as a change
+        again = await reader.data_version()
+        await writer.set_mod_role(1, 4, 3, True)
+        assert await _changed_from(reader, again) != again  # and it listens again
+    finally:
+        await reader.close()
+        await writer.close()
