@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.answers import entry_footer
 from bot.core.digest.model import LINE_CHARS, NEW_LINES, DigestPost, DigestSettings, NewEntries
 from bot.core.digest.schedule import next_due
-from bot.core.models import Answer, Counts, Field, Statement
+from bot.core.models import Answer, Counts, Field, Source, Statement
 
 # ---- rotation --------------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ def long_date(day: date) -> str:
 
 def compose(
     day: date, statement: Statement | None, counts: Counts, new: NewEntries | None,
-    *, private: bool = False,
+    *, private: bool = False, source: Source | None = None,
 ) -> Answer:
     """The digest: statement of the day, what the server added since the last one, counts.
 
@@ -80,8 +81,12 @@ def compose(
     fields.append(Field("Counts", f"{counts.cities} cities, {counts.officials} officials, "
                         f"{counts.statements} statements ({counts.quotes} direct quotes, "
                         f"{counts.statements - counts.quotes} paraphrases)"))
+    # Whose the statement of the day is: the article's (its source line), the owner's or
+    # this server's; `source` is the article's, given when the statement is from it.
+    footer = ("" if statement is None else
+              entry_footer("statement", statement.id, source, statement.guild_id))
     return Answer(kind="card", title=f"Daily digest — {long_date(day)}", description=description,
-                  fields=tuple(fields), private=private)
+                  fields=tuple(fields), footer=footer, private=private)
 
 
 def _when(at: datetime, zone: ZoneInfo) -> str:
