@@ -236,17 +236,29 @@ def entry_list(title: str, noun: tuple[str, str], entries: Sequence[tuple[str, O
                   fields=tuple(fields), footer=footer)
 
 
+def counts_line(counts: Counts) -> str:
+    """"7 cities, 10 officials, 24 statements (16 direct quotes, 8 paraphrases)"."""
+    return (f"{plural(counts.cities, 'city', 'cities')}, "
+            f"{plural(counts.officials, 'official', 'officials')}, "
+            f"{plural(counts.statements, 'statement', 'statements')} "
+            f"({plural(counts.quotes, 'direct quote', 'direct quotes')}, "
+            f"{plural(counts.statements - counts.quotes, 'paraphrase', 'paraphrases')})")
+
+
+def export_counts(data: Mapping[str, Sequence[object]]) -> str:
+    """What an export file holds: "7 cities, 10 people and 24 statements"."""
+    return (f"{plural(len(data['cities']), 'city', 'cities')}, "
+            f"{plural(len(data['people']), 'person', 'people')} and "
+            f"{plural(len(data['statements']), 'statement', 'statements')}")
+
+
 def about(sources: Sequence[Source], counts: Counts) -> Answer:
     fields = [
         Field("Source", f"{s.outlet}, {s.published_text or s.published}\n{s.title}"
               + (f"\n{s.url}" if s.url else ""))
         for s in sources
     ]
-    fields.append(Field(
-        "Entries",
-        f"{counts.cities} cities, {counts.officials} officials, {counts.statements} statements "
-        f"({counts.quotes} direct quotes, {counts.statements - counts.quotes} paraphrases)",
-    ))
+    fields.append(Field("Entries", counts_line(counts)))
     return Answer(
         kind="card", title="About citybot",
         description="Answers questions about how US cities responded to President-elect Donald "

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.core import answers
 from bot.core.bootstrap import Core
-from bot.core.models import Answer
+from bot.core.models import Answer, Counts
 from bot.core.moderation import Actor
 
 BECK_AT_THE_TIMES = "Charlie Beck told the Los Angeles Times, on Monday, 14 November 2016"
@@ -79,3 +80,15 @@ async def test_no_key_fact_repeats_the_stance_or_a_statement(core: Core) -> None
             assert shared < 0.45, (city.name, fact)
     dc = await core.lookup.run("city", "Washington, D.C.", None)
     assert card_text(dc).count("remain a sanctuary city") == 2  # the stance and the tweet
+
+
+def test_counts_are_singular_when_there_is_one() -> None:
+    assert answers.counts_line(Counts(cities=1, officials=1, statements=2, quotes=1)) == (
+        "1 city, 1 official, 2 statements (1 direct quote, 1 paraphrase)")
+    one_each = {"cities": [{}], "people": [{}], "statements": [{}]}
+    assert answers.export_counts(one_each) == "1 city, 1 person and 1 statement"
+
+
+async def test_a_refusal_counts_what_still_names_an_entry(core: Core) -> None:
+    refused = await core.moderation.prepare_remove(Actor.console(), "official", "Muriel Bowser")
+    assert "still has 1 statement; remove it first" in refused.answer.description

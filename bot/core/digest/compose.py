@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.answers import entry_footer
+from bot.core.answers import counts_line, entry_footer
 from bot.core.digest.model import LINE_CHARS, NEW_LINES, DigestPost, DigestSettings, NewEntries
 from bot.core.digest.schedule import next_due
 from bot.core.models import Answer, Counts, Field, Source, Statement
@@ -78,9 +78,7 @@ def compose(
             shown.append(f"… and {len(lines) - NEW_LINES} more.")
         fields.append(Field("New in this server since the last digest",
                             "\n".join(shown) or "Nothing new since the last digest."))
-    fields.append(Field("Counts", f"{counts.cities} cities, {counts.officials} officials, "
-                        f"{counts.statements} statements ({counts.quotes} direct quotes, "
-                        f"{counts.statements - counts.quotes} paraphrases)"))
+    fields.append(Field("Counts", counts_line(counts)))
     # Whose the statement of the day is: the article's (its source line), the owner's or
     # this server's; `source` is the article's, given when the statement is from it.
     footer = ("" if statement is None else
