@@ -122,7 +122,7 @@ def official_card(
 ) -> Answer:
     lines = [official.title] if official.title else []
     if not statements:
-        lines.append("The article quotes no statement of theirs.")
+        lines.append(no_statements(official))
     fields = statement_fields(statements)
     if official.aliases:
         fields.insert(0, Field("Also known as", ", ".join(official.aliases)))
@@ -133,13 +133,21 @@ def official_card(
     )
 
 
+def no_statements(official: Official, whose: str = "theirs") -> str:
+    """Only the article's own people are "not quoted by the article"; anyone added later
+    simply has no statement yet."""
+    if origin(official) == "article":
+        return f"The article quotes no statement of {whose}."
+    return f"No statement of {whose} has been added yet."
+
+
 def speaker_statements(
     official: Official, statements: Sequence[Statement], source: Source | None
 ) -> Answer:
     footer = entry_footer("official", official.id, source, official.guild_id)
     if not statements:
         return Answer(kind="card", title=f"Statements of {official.name}",
-                      description=f"The article quotes no statement of {official.name}.",
+                      description=no_statements(official, official.name),
                       footer=footer)
     count = plural(len(statements), "statement", "statements")
     return Answer(

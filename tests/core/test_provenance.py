@@ -60,3 +60,13 @@ async def test_the_digest_says_whose_the_statement_of_the_day_is(core: Core) -> 
     assert preview.footer.startswith("Statement #")
     assert "· Source: ABC News, 17 November 2016 — " in preview.footer
     assert "Source: ABC News" in render_text(preview, Style(width=10_000))
+
+
+async def test_only_the_articles_people_are_not_quoted_by_the_article(core: Core) -> None:
+    await core.moderation.add(Actor.console(GUILD), "official", {"name": "Zed Zee",
+                                                                  "role": "Mayor"})
+    for command in ("official", "quote"):
+        card = await core.lookup.run(command, "Zed Zee", GUILD)
+        assert "article" not in card.description and "has been added yet" in card.description
+    obama = await core.lookup.run("official", "Barack Obama", None)
+    assert "The article quotes no statement of theirs." in obama.description
