@@ -50,10 +50,10 @@ def origin_phrase(where: Origin) -> str:
     return "from the article" if where == "article" else f"added by {ADDED_BY[where]}"
 
 
-def tag(where: Origin) -> str:
-    """What follows an item that is not the article's; nothing for the article's own, whose
-    source the card or list states once."""
-    return "" if where == "article" else f" ({origin_phrase(where)})"
+def tag(where: Origin, home: Origin = "article") -> str:
+    """What follows an item whose origin is not the card's or list's own (`home`, which its
+    footer or heading states once): " (added by this server's moderators)"."""
+    return "" if where == home else f" ({origin_phrase(where)})"
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -76,14 +76,16 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def statement_fields(statements: Sequence[Statement]) -> list[Field]:
+def statement_fields(statements: Sequence[Statement], home: Origin = "article"
+                     ) -> list[Field]:
     """The statements under their attributions, each said once: those of one speaker on
     one occasion share a heading, one line each with its id. The article's come first,
-    then the owner's, then this server's, each of those headed with whose it is."""
+    then the owner's, then this server's; those not of the card's own origin (`home`) are
+    headed with whose they are."""
     groups: dict[tuple[Origin, str], list[Statement]] = {}
     for statement in sorted(statements, key=lambda s: ORIGIN_ORDER[origin(s)]):
         groups.setdefault((origin(statement), statement.attribution), []).append(statement)
-    return [Field(capitalised(said) + tag(where),
+    return [Field(capitalised(said) + tag(where, home),
                   "\n".join(f"{s.quoted} (#{s.id})" for s in group))
             for (where, said), group in groups.items()]
 
@@ -98,12 +100,12 @@ def city_card(
     fields = []
     if officials:
         fields.append(Field("Officials", "\n".join(
-            f"{o.name} — {o.role} (#{o.id}{_tagged(o)})" for o in officials)))
+            f"{o.name} — {o.role} (#{o.id}{_tagged(o, origin(city))})" for o in officials)))
     if city.facts:
         fields.append(Field("Key facts", "\n".join(f"• {fact}" for fact in city.facts)))
     if city.aliases:
         fields.append(Field("Also known as", ", ".join(city.aliases)))
-    fields.extend(statement_fields(statements))
+    fields.extend(statement_fields(statements, origin(city)))
     return Answer(
         kind="card", title=city.label, description=city.stance or "No stance recorded.",
         fields=tuple(fields), footer=entry_footer("city", city.id, source, city.guild_id),
@@ -111,10 +113,10 @@ def city_card(
     )
 
 
-def _tagged(entry: Entry) -> str:
-    """", added by this server's moderators" after an id, for an entry not the article's."""
+def _tagged(entry: Entry, home: Origin) -> str:
+    """", added by this server's moderators" after an id, for an entry not of `home`."""
     where = origin(entry)
-    return "" if where == "article" else f", {origin_phrase(where)}"
+    return "" if where == home else f", {origin_phrase(where)}"
 
 
 def official_card(
@@ -123,7 +125,7 @@ def official_card(
     lines = [official.title] if official.title else []
     if not statements:
         lines.append(no_statements(official))
-    fields = statement_fields(statements)
+    fields = statement_fields(statements, origin(official))
     if official.aliases:
         fields.insert(0, Field("Also known as", ", ".join(official.aliases)))
     return Answer(
@@ -153,7 +155,7 @@ def speaker_statements(
     return Answer(
         kind="list", title=f"Statements of {official.name}",
         description=f"{official.title} — {count}" if official.title else capitalised(count),
-        fields=tuple(statement_fields(statements)),
+        fields=tuple(statement_fields(statements, origin(official))),
         footer=footer, url=source.url if source else None,
     )
 

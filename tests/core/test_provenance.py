@@ -70,3 +70,18 @@ async def test_only_the_articles_people_are_not_quoted_by_the_article(core: Core
         assert "article" not in card.description and "has been added yet" in card.description
     obama = await core.lookup.run("official", "Barack Obama", None)
     assert "The article quotes no statement of theirs." in obama.description
+
+
+async def test_a_servers_own_card_says_whose_it_is_once(core: Core) -> None:
+    mod = Actor.console(GUILD)
+    await core.moderation.add(mod, "city", {"name": "Consoleton", "state": "Ohio"})
+    await core.moderation.add(mod, "official", {"name": "Zed Zee", "role": "Mayor",
+                                                "city": "Consoleton"})
+    await core.moderation.add(mod, "statement", {"speaker": "Zed Zee",
+                                                 "text": "Consoleton welcomes everyone"})
+    card = await core.lookup.run("city", "Consoleton", GUILD)
+    assert card.footer.endswith("· Added by this server's moderators")
+    assert "added by" not in " ".join(f"{f.name} {f.value}" for f in card.fields)
+    digest = await core.digest.preview(GUILD)
+    new = next(f.value for f in digest.fields if f.name.startswith("New in this server"))
+    assert "• Statement by Zed Zee: “Consoleton welcomes everyone”" in new.splitlines()

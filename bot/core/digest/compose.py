@@ -49,7 +49,7 @@ def _line(text: str) -> str:
 def new_entry_lines(new: NewEntries) -> list[str]:
     lines = [f"City: {c.label}" for c in new.cities]
     lines += [f"Official: {o.name}" + (f" — {o.title}" if o.title else "") for o in new.officials]
-    lines += [f"Statement: {s.speaker}: {s.quoted}" for s in new.statements]
+    lines += [f"Statement by {s.speaker}: {s.quoted}" for s in new.statements]
     return [_line(f"• {line}") for line in lines]
 
 
