@@ -35,6 +35,7 @@ def pick_command(option: Option, prefix: str = "") -> str:
 Origin = Literal["article", "owner", "server"]
 Entry = City | Official | Statement
 ADDED_BY: dict[Origin, str] = {"owner": "the bot's owner", "server": "this server's moderators"}
+ORIGIN_ORDER: dict[Origin, int] = {"article": 0, "owner": 1, "server": 2}  # cards and lists
 
 
 def origin(entry: Entry) -> Origin:
@@ -88,9 +89,6 @@ def statement_fields(statements: Sequence[Statement], home: Origin = "article"
     return [Field(capitalised(said) + tag(where, home),
                   "\n".join(f"{s.quoted} (#{s.id})" for s in group))
             for (where, said), group in groups.items()]
-
-
-ORIGIN_ORDER: dict[Origin, int] = {"article": 0, "owner": 1, "server": 2}
 
 
 def city_card(
