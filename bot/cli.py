@@ -63,6 +63,7 @@ async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
     """`citybot export|import FILE [--guild ID]`, as the owner; an import is all or nothing."""
     import json
 
+    from bot.core import answers
     from bot.core.bootstrap import start_core
     from bot.core.moderation import Actor
 
@@ -73,8 +74,7 @@ async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
             data = await core.moderation.export(actor, args.guild or 0)
             args.file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                                  encoding="utf-8")
-            print(f"wrote {len(data['cities'])} cities, {len(data['people'])} people and "
-                  f"{len(data['statements'])} statements to {args.file}")
+            print(f"wrote {answers.export_counts(data)} to {args.file}")
             return 0
         try:
             raw = json.loads(args.file.read_text(encoding="utf-8"))

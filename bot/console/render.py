@@ -105,6 +105,11 @@ def _block(text: str, style: Style, indent: str = "") -> list[str]:
     return out
 
 
+def render_note(text: str, style: Style | None = None) -> str:
+    """A line of the console's own (its greeting, a hint), wrapped like an answer."""
+    return "\n".join(_block(text, Style.of() if style is None else style))
+
+
 def render_text(answer: Answer, style: Style | None = None,
                 commands: Sequence[str] | None = None) -> str:
     """The whole answer. A list to pick from says to type its number, or, given `commands`

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TextIO
 
 from bot.console.lineedit import LineEditor, history_path
+from bot.console.render import render_note
 from bot.console.session import ConsoleSession
 
 Run = Callable[[Awaitable[str | None]], str | None]  # runs one coroutine to its end
@@ -57,8 +58,12 @@ class Repl:
     def _say(self, text: str = "", end: str = "\n") -> None:
         print(text, file=self.stdout, end=end, flush=True)
 
+    def _note(self, text: str) -> None:
+        """The console's own words, wrapped to the terminal's width as answers are."""
+        self._say(render_note(text, self.session.style()))
+
     def loop(self) -> None:
-        self._say(BANNER)
+        self._note(BANNER)
         interrupted = False  # the last thing typed was Ctrl-C
         try:
             while True:
@@ -74,7 +79,7 @@ class Repl:
                     if interrupted and not pending.strip():
                         return
                     if not interrupted:
-                        self._say(LEAVE_HINT)
+                        self._note(LEAVE_HINT)
                     interrupted = True
                     continue
                 interrupted = False

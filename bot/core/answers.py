@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from bot.core.commands import CommandSpec
 from bot.core.excerpt import excerpt
-from bot.core.matching import GLOBAL, Hit
-from bot.core.models import Answer, City, Counts, Field, Official, Option, Source, Statement
+from bot.core.matching import GLOBAL, EntryRef, Hit
+from bot.core.models import (
+    Answer,
+    City,
+    Counts,
+    Field,
+    Official,
+    Option,
+    Source,
+    Statement,
+    long_date,
+)
 
 if TYPE_CHECKING:
     from bot.core.searching import Found
@@ -22,15 +32,40 @@ def pick_command(option: Option, prefix: str = "") -> str:
     return f"{prefix}{SHOW_COMMAND[option.ref.kind]} #{option.ref.id}"
 
 
+Origin = Literal["article", "owner", "server"]
+Entry = City | Official | Statement
+ADDED_BY: dict[Origin, str] = {"owner": "the bot's owner", "server": "this server's moderators"}
+ORIGIN_ORDER: dict[Origin, int] = {"article": 0, "owner": 1, "server": 2}  # cards and lists
+
+
+def origin(entry: Entry) -> Origin:
+    """Where an entry comes from: the bundled article (it has a source), else whoever added
+    it: the owner (a global entry) or a server's moderators."""
+    if entry.source_id is not None:
+        return "article"
+    return "owner" if entry.guild_id == GLOBAL else "server"
+
+
+def origin_phrase(where: Origin) -> str:
+    """"from the article", "added by this server's moderators"."""
+    return "from the article" if where == "article" else f"added by {ADDED_BY[where]}"
+
+
+def tag(where: Origin, home: Origin = "article") -> str:
+    """What follows an item whose origin is not the card's or list's own (`home`, which its
+    footer or heading states once): " (added by this server's moderators)"."""
+    return "" if where == home else f" ({origin_phrase(where)})"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def source_line(source: Source | None, guild_id: int = GLOBAL) -> str:
     """Where an entry comes from: the article (its source line), the owner or a server."""
     if source is not None:
-        return f"Source: {source.outlet}, {source.published} — {source.title}"
-    return f"Added by {added_by(guild_id)}"
-
-
-def added_by(guild_id: int) -> str:
-    return "the bot's owner" if guild_id == GLOBAL else "this server's moderators"
+        return f"Source: {source.outlet}, {long_date(source.published)} — {source.title}"
+    return f"Added by {ADDED_BY['owner' if guild_id == GLOBAL else 'server']}"
 
 
 def entry_footer(kind: str, entry_id: int, source: Source | None, guild_id: int) -> str:
@@ -38,23 +73,22 @@ def entry_footer(kind: str, entry_id: int, source: Source | None, guild_id: int)
     return f"{kind.title()} #{entry_id} · {source_line(source, guild_id)}"
 
 
-def list_line(entry_id: int, label: str, source_id: int | None, guild_id: int) -> str:
-    """"#6 Seattle, Washington"; an entry not from the article says whose it is."""
-    line = f"#{entry_id} {label}"
-    return line if source_id is not None else f"{line} (added by {added_by(guild_id)})"
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
-def statement_field(statement: Statement, *, with_speaker: bool = True) -> Field:
-    said = statement.attribution if with_speaker else statement.occasion
-    name = f"#{statement.id} · {said[:1].upper()}{said[1:]}" if said else f"#{statement.id}"
-    if statement.source_id is None:  # not the article's: say whose it is
-        name += f" (added by {added_by(statement.guild_id)})"
-    return Field(name=name, value=statement.quoted)
-
-
-def _article_first(statements: Sequence[Statement]) -> list[Statement]:
-    """The article's statements, then the owner's and the server's own: kept apart."""
-    return sorted(statements, key=lambda s: (s.source_id is None, s.guild_id != GLOBAL))
+def statement_fields(statements: Sequence[Statement], home: Origin = "article"
+                     ) -> list[Field]:
+    """The statements under their attributions, each said once: those of one speaker on
+    one occasion share a heading, one line each with its id. The article's come first,
+    then the owner's, then this server's; those not of the card's own origin (`home`) are
+    headed with whose they are."""
+    groups: dict[tuple[Origin, str], list[Statement]] = {}
+    for statement in sorted(statements, key=lambda s: ORIGIN_ORDER[origin(s)]):
+        groups.setdefault((origin(statement), statement.attribution), []).append(statement)
+    return [Field(capitalised(said) + tag(where, home),
+                  "\n".join(f"{s.quoted} (#{s.id})" for s in group))
+            for (where, said), group in groups.items()]
 
 
 def city_card(
@@ -63,13 +97,13 @@ def city_card(
 ) -> Answer:
     fields = []
     if officials:
-        fields.append(Field("Officials", "\n".join(f"{o.name} — {o.role} (#{o.id})"
-                                                    for o in officials)))
+        fields.append(Field("Officials", "\n".join(
+            f"{o.name} — {o.role} (#{o.id}{_tagged(o, origin(city))})" for o in officials)))
     if city.facts:
         fields.append(Field("Key facts", "\n".join(f"• {fact}" for fact in city.facts)))
     if city.aliases:
         fields.append(Field("Also known as", ", ".join(city.aliases)))
-    fields.extend(statement_field(s) for s in _article_first(statements))
+    fields.extend(statement_fields(statements, origin(city)))
     return Answer(
         kind="card", title=city.label, description=city.stance or "No stance recorded.",
         fields=tuple(fields), footer=entry_footer("city", city.id, source, city.guild_id),
@@ -77,13 +111,19 @@ def city_card(
     )
 
 
+def _tagged(entry: Entry, home: Origin) -> str:
+    """", added by this server's moderators" after an id, for an entry not of `home`."""
+    where = origin(entry)
+    return "" if where == home else f", {origin_phrase(where)}"
+
+
 def official_card(
     official: Official, statements: Sequence[Statement], source: Source | None
 ) -> Answer:
     lines = [official.title] if official.title else []
     if not statements:
-        lines.append("The article quotes no statement of theirs.")
-    fields = [statement_field(s, with_speaker=False) for s in _article_first(statements)]
+        lines.append(no_statements(official))
+    fields = statement_fields(statements, origin(official))
     if official.aliases:
         fields.insert(0, Field("Also known as", ", ".join(official.aliases)))
     return Answer(
@@ -93,32 +133,40 @@ def official_card(
     )
 
 
+def no_statements(official: Official, whose: str = "theirs") -> str:
+    """Only the article's own people are "not quoted by the article"; anyone added later
+    simply has no statement yet."""
+    if origin(official) == "article":
+        return f"The article quotes no statement of {whose}."
+    return f"No statement of {whose} has been added yet."
+
+
 def speaker_statements(
     official: Official, statements: Sequence[Statement], source: Source | None
 ) -> Answer:
     footer = entry_footer("official", official.id, source, official.guild_id)
     if not statements:
         return Answer(kind="card", title=f"Statements of {official.name}",
-                      description=f"The article quotes no statement of {official.name}.",
+                      description=no_statements(official, official.name),
                       footer=footer)
-    count = "1 statement" if len(statements) == 1 else f"{len(statements)} statements"
+    count = plural(len(statements), "statement", "statements")
     return Answer(
         kind="list", title=f"Statements of {official.name}",
-        description=f"{official.title} — {count}",
-        fields=tuple(statement_field(s, with_speaker=False) for s in _article_first(statements)),
+        description=f"{official.title} — {count}" if official.title else capitalised(count),
+        fields=tuple(statement_fields(statements, origin(official))),
         footer=footer, url=source.url if source else None,
     )
 
 
 def statement_card(statement: Statement, source: Source | None) -> Answer:
-    context = f"{statement.city_name}" if statement.city_name else ""
+    # Who said it heads the card; where and when follow the words as a sentence
+    # ("— Charlie Beck told the Los Angeles Times, …"), and only when the article gives them.
+    said = f"\n— {statement.attribution}" if statement.occasion else ""
     return Answer(
         kind="card", title=statement.speaker,
-        description=statement.quoted,
+        description=statement.quoted + said,
         fields=tuple(f for f in (
-            Field("Said", statement.occasion[:1].upper() + statement.occasion[1:])
-            if statement.occasion else None,
-            Field("City", context, inline=True) if context else None,
+            Field("City", statement.city_name, inline=True) if statement.city_name else None,
             Field("Link", statement.source_url) if statement.source_url else None,
         ) if f is not None),
         footer=entry_footer("statement", statement.id, source, statement.guild_id),
@@ -126,19 +174,45 @@ def statement_card(statement: Statement, source: Source | None) -> Answer:
     )
 
 
-def search_results(query: str, found: Sequence[Found]) -> Answer:
-    """One field per entry: what it is, and once, the text of it that matched."""
+FOUND_AS = {"name": "Name", "also known as": "Also known as", "stance": "Stance",
+            "key fact": "Key fact", "said": "Where and when"}
+
+
+def search_results(query: str, found: Sequence[Found], entries: Mapping[EntryRef, Entry],
+                   source: Source | None) -> Answer:
+    """One field per entry: what it is and whose, and once, the text of it that matched
+    (a statement's with its quote marks or "(paraphrase)", a stance or fact without)."""
     fields = []
     for f in found:
-        # A statement's label is "speaker: text": its text shows below, once.
-        title = f.label.removesuffix(f": {f.matched}") if f.field == "statement" else f.label
-        shown = "" if f.field == "name" and f.exact else f"“{excerpt(f.matched, query)}”"
-        what = f.field if not shown else f"{f.field}: {shown}"
-        fields.append(Field(clip_words(f"{f.ref.kind.title()} #{f.ref.id} — {title}", 200),
-                            f"{what} ({f.score:.0f}%)"))
-    count = "1 match" if len(found) == 1 else f"{len(found)} matches"
+        entry = entries.get(f.ref)
+        where = origin(entry) if entry is not None else "article"
+        # A statement is titled by its speaker; its words show below, once, marked as a
+        # quote or a paraphrase, and when it was found by where and when, those too.
+        title = entry.speaker if isinstance(entry, Statement) else f.label
+        shown = excerpt(f.matched, query)
+        what = FOUND_AS.get(f.field, capitalised(f.field))
+        if isinstance(entry, Statement):
+            said = shown if f.field == "statement" else clip_words(entry.text, 90)
+            said = f"“{said}”" if entry.kind == "quote" else f"(paraphrase) {said}"
+            value = said if f.field == "statement" else f"{said}\n{what}: {shown}"
+        else:
+            value = what if f.field == "name" and f.exact else f"{what}: {shown}"
+        fields.append(Field(clip_words(f"{f.ref.kind.title()} #{f.ref.id} — {title}", 150)
+                            + tag(where), f"{value} ({f.score:.0f}%)"))
+    from_article = any(f.ref not in entries or origin(entries[f.ref]) == "article"
+                       for f in found)
     return Answer(kind="list", title=f"Search: {query}",
-                  description=f"{count}, best first.", fields=tuple(fields))
+                  description=f"{capitalised(plural(len(found), 'match', 'matches'))}, "
+                  "best first.", fields=tuple(fields),
+                  footer=unmarked_footer(source) if from_article else "")
+
+
+def unmarked_footer(source: Source | None) -> str:
+    """Said once under a ranked list, whose items are marked only when not the article's."""
+    if source is None:
+        return ""
+    return (f"Unless marked otherwise, from the article: {source.outlet}, "
+            f"{long_date(source.published)} — {source.title}")
 
 
 def clip_words(text: str, limit: int) -> str:
@@ -151,18 +225,39 @@ def clip_words(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def entry_list(title: str, lines: Sequence[str], footer: str = "", per_field: int = 10) -> Answer:
-    """A long list in blocks, so that an adapter can page it. Each line starts with what
-    identifies its entry (its id), not with a position in the list."""
-    if len(lines) <= per_field:
-        return Answer(kind="list", title=title, description="\n".join(lines), footer=footer)
-    fields = tuple(
-        Field(f"{start + 1}–{min(start + per_field, len(lines))} of {len(lines)}",
-              "\n".join(lines[start : start + per_field]))
-        for start in range(0, len(lines), per_field)
-    )
-    return Answer(kind="list", title=title, description=f"{len(lines)} in all.", fields=fields,
-                  footer=footer)
+def entry_list(title: str, noun: tuple[str, str], entries: Sequence[tuple[str, Origin]],
+               source: Source | None, footer: str = "", per_field: int = 10) -> Answer:
+    """A list in sections by origin (the article's, the owner's, this server's), each cut in
+    blocks an adapter can page. Each line starts with what identifies its entry (its id),
+    not with a position in the list."""
+    fields = []
+    for where in ORIGIN_ORDER:
+        lines = [line for line, of in entries if of == where]
+        heading = capitalised(origin_phrase(where))
+        if where == "article" and source is not None:
+            heading += f" ({source.outlet}, {long_date(source.published)})"
+        for start in range(0, len(lines), per_field):
+            block = ("" if len(lines) <= per_field else
+                     f", {start + 1}–{min(start + per_field, len(lines))} of {len(lines)}")
+            fields.append(Field(heading + block, "\n".join(lines[start : start + per_field])))
+    return Answer(kind="list", title=title, description=f"{plural(len(entries), *noun)}.",
+                  fields=tuple(fields), footer=footer)
+
+
+def counts_line(counts: Counts) -> str:
+    """"7 cities, 10 officials, 24 statements (16 direct quotes, 8 paraphrases)"."""
+    return (f"{plural(counts.cities, 'city', 'cities')}, "
+            f"{plural(counts.officials, 'official', 'officials')}, "
+            f"{plural(counts.statements, 'statement', 'statements')} "
+            f"({plural(counts.quotes, 'direct quote', 'direct quotes')}, "
+            f"{plural(counts.statements - counts.quotes, 'paraphrase', 'paraphrases')})")
+
+
+def export_counts(data: Mapping[str, Sequence[object]]) -> str:
+    """What an export file holds: "7 cities, 10 people and 24 statements"."""
+    return (f"{plural(len(data['cities']), 'city', 'cities')}, "
+            f"{plural(len(data['people']), 'person', 'people')} and "
+            f"{plural(len(data['statements']), 'statement', 'statements')}")
 
 
 def about(sources: Sequence[Source], counts: Counts) -> Answer:
@@ -171,11 +266,7 @@ def about(sources: Sequence[Source], counts: Counts) -> Answer:
               + (f"\n{s.url}" if s.url else ""))
         for s in sources
     ]
-    fields.append(Field(
-        "Entries",
-        f"{counts.cities} cities, {counts.officials} officials, {counts.statements} statements "
-        f"({counts.quotes} direct quotes, {counts.statements - counts.quotes} paraphrases)",
-    ))
+    fields.append(Field("Entries", counts_line(counts)))
     return Answer(
         kind="card", title="About citybot",
         description="Answers questions about how US cities responded to President-elect Donald "
@@ -196,9 +287,10 @@ def help_answer(commands: Sequence[CommandSpec], prefix: str) -> Answer:
     )
 
 
-def options_from(hits: Sequence[Hit], query: str = "") -> tuple[Option, ...]:
-    """Menu options: each entry named, with the part of it that matched, cut at word
-    boundaries (a statement's label is its speaker and the start of its text)."""
+def options_from(hits: Sequence[Hit], query: str = "",
+                 origins: Mapping[EntryRef, Origin] | None = None) -> tuple[Option, ...]:
+    """Menu options: each entry named, whose it is, and the part of it that matched, cut at
+    word boundaries (a statement's label is its speaker and the start of its text)."""
     options = []
     for h in hits:
         if h.ref.kind == "statement":
@@ -207,22 +299,26 @@ def options_from(hits: Sequence[Hit], query: str = "") -> tuple[Option, ...]:
         else:
             label = clip_words(h.label, 100)
         shown = excerpt(h.matched, query, 80) if query else clip_words(h.matched, 80)
+        whose = origin_phrase(origins[h.ref]) if origins and h.ref in origins else ""
+        kind = f"{h.ref.kind} {whose}" if whose else h.ref.kind
         options.append(Option(label=label, ref=h.ref,
-                              description=f"{h.ref.kind}, matched “{shown}”"))
+                              description=f"{capitalised(kind)}, matched “{shown}”"))
     return tuple(options)
 
 
-def did_you_mean(query: str, hits: Sequence[Hit]) -> Answer:
+def did_you_mean(query: str, hits: Sequence[Hit],
+                 origins: Mapping[EntryRef, Origin] | None = None) -> Answer:
     names = ", ".join(clip_words(h.label, 80) for h in hits)
     return Answer(kind="did_you_mean", title="Did you mean…?",
                   description=f"Not sure what “{query[:100]}” names. Did you mean: {names}?",
-                  options=options_from(hits, query), private=True)
+                  options=options_from(hits, query, origins), private=True)
 
 
-def choose(query: str, hits: Sequence[Hit]) -> Answer:
+def choose(query: str, hits: Sequence[Hit],
+           origins: Mapping[EntryRef, Origin] | None = None) -> Answer:
     return Answer(kind="choose", title="Several entries match",
                   description=f"“{query[:100]}” matches more than one entry. Pick one:",
-                  options=options_from(hits, query), private=True)
+                  options=options_from(hits, query, origins), private=True)
 
 
 def not_found(query: str, kind: str, prefix: str) -> Answer:

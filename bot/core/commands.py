@@ -28,8 +28,9 @@ LOOKUP_COMMANDS: tuple[CommandSpec, ...] = (
                 "not our job"),
     CommandSpec("search", "text", "Ranked matches across cities, officials and statements.",
                 "sanctuary"),
-    CommandSpec("cities", "", "Every city in the article.", ""),
-    CommandSpec("officials", "", "Every official and national figure.", ""),
+    CommandSpec("cities", "", "Every city: the article's, then any added since.", ""),
+    CommandSpec("officials", "", "Every official and national figure: the article's, then any "
+                "added since.", ""),
     CommandSpec("random", "", "One statement at random.", ""),
     CommandSpec("about", "", "The source article and how many entries there are.", ""),
     CommandSpec("help", "", "Every command with an example.", ""),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -83,12 +83,30 @@ class Lookup:
             return speaker
         return resolve(sorted((*people, *said), key=lambda h: -h.score))
 
-    def _answer_unsure(self, query: str, kind: EntryKind, resolution: Resolution) -> Answer:
-        if resolution.outcome == "choose":
-            return answers.choose(query, resolution.hits)
-        if resolution.outcome == "near":
-            return answers.did_you_mean(query, resolution.hits)
+    async def _answer_unsure(self, query: str, kind: EntryKind, resolution: Resolution,
+                             guild_id: int | None) -> Answer:
+        if resolution.outcome in ("choose", "near"):
+            origins = {ref: answers.origin(entry) for ref, entry in
+                       (await self.entries([h.ref for h in resolution.hits], guild_id)).items()}
+            if resolution.outcome == "choose":
+                return answers.choose(query, resolution.hits, origins)
+            return answers.did_you_mean(query, resolution.hits, origins)
         return answers.not_found(query, kind, self.prefix)
+
+    async def entries(self, refs: Sequence[EntryRef], guild_id: int | None
+                      ) -> dict[EntryRef, answers.Entry]:
+        """The entries behind some hits (at most a menu's or a page's worth), one read per
+        kind: what the index does not hold, such as whose each is."""
+        scopes = scopes_for(guild_id)
+        found: dict[EntryRef, answers.Entry] = {}
+        readers = {"city": self.store.cities, "official": self.store.officials,
+                   "statement": self.store.statements}
+        for kind, read in readers.items():
+            ids = [ref.id for ref in refs if ref.kind == kind]
+            if ids:
+                for entry in await read(scopes, ids=ids):
+                    found[entry.ref] = entry
+        return found
 
     # ---- commands -------------------------------------------------------------------------
 
@@ -105,7 +123,7 @@ class Lookup:
         resolution = self.resolution(kind, query, guild_id)
         if resolution.outcome == "found":
             return await self.show(resolution.best.ref, guild_id)
-        return self._answer_unsure(query, kind, resolution)
+        return await self._answer_unsure(query, kind, resolution, guild_id)
 
     async def quote(self, query: str, guild_id: int | None) -> Answer:
         """A speaker's statements when the words name someone, else the statement they're from."""
@@ -118,25 +136,34 @@ class Lookup:
             if ref.kind == "official":
                 return await self.speaker_statements(ref, guild_id)
             return await self.show(ref, guild_id)
-        return self._answer_unsure(query, "statement", resolution)
+        return await self._answer_unsure(query, "statement", resolution, guild_id)
 
     async def search(self, query: str, guild_id: int | None, limit: int = 10) -> Answer:
         found = searching.search(self.catalog, query, scopes_for(guild_id), limit)
         if not found:
             return answers.not_found(query, "city", self.prefix)
-        return answers.search_results(query, found)
+        entries = await self.entries([f.ref for f in found], guild_id)
+        return answers.search_results(query, found, entries, self.article)
 
     async def cities(self, guild_id: int | None) -> Answer:
         cities = await self.store.cities(scopes_for(guild_id))
-        return answers.entry_list("Cities", [answers.list_line(c.id, c.label, c.source_id,
-                                                               c.guild_id) for c in cities],
-                                  footer=f"{self.prefix}city <name> for a city's card")
+        return answers.entry_list(
+            "Cities", ("city", "cities"),
+            [(f"#{c.id} {c.label}", answers.origin(c)) for c in cities], self.article,
+            footer=f"{self.prefix}city <name> for a city's card")
 
     async def officials(self, guild_id: int | None) -> Answer:
         officials = await self.store.officials(scopes_for(guild_id))
-        return answers.entry_list("Officials", [answers.list_line(
-            o.id, f"{o.name} — {o.title}", o.source_id, o.guild_id) for o in officials],
-                                  footer=f"{self.prefix}official <name> for a person's card")
+        return answers.entry_list(
+            "Officials", ("official", "officials"),
+            [(f"#{o.id} {o.name} — {o.title}" if o.title else f"#{o.id} {o.name}",
+              answers.origin(o)) for o in officials], self.article,
+            footer=f"{self.prefix}official <name> for a person's card")
+
+    @property
+    def article(self) -> Source | None:
+        """The bundled article's source (the one source the store holds)."""
+        return next(iter(self._sources.values()), None)
 
     async def random(self, guild_id: int | None) -> Answer:
         statement = await self.store.random_statement(scopes_for(guild_id))

@@ -105,7 +105,8 @@ def test_answers_fit_the_terminal_and_bold_replaces_asterisks(console) -> None: 
     term.send("\x04")
     assert term.wait() == 0
     lines = term.text.splitlines()
-    assert max(len(line) for line in lines[1:]) <= 60  # the banner is before any answer
+    assert max(len(line) for line in lines) <= 60  # the greeting too
+    assert lines[0].startswith("citybot console: type a command")
     assert any(re.match(r"City #\d+ · Source: ABC News", line) for line in lines)
     assert "\x1b[1mentry\x1b[22m:" in term.raw.decode()
     assert "**" not in term.text

@@ -314,9 +314,9 @@ _SEARCH: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "only in a stance or fact": [
         ("ICE", ("philadelphia",)), ("executive order", ("philadelphia",)),
         ("detainer requests", ("philadelphia",)), ("1979", ("los-angeles",)),
-        ("White House chief of staff", ("chicago",)), ("identification card", ("new-york-city",)),
+        ("White House chief of staff", ("chicago",)), ("share concerns", ("new-york-city",)),
         ("diversity and inclusion", ("philadelphia",)), ("Homeland Security", ("los-angeles",)),
-        ("stops or conversations", ("nashville",)),
+        ("first acts as mayor", ("philadelphia",)),
         ("Seattle Times", ("murray-remain-sanctuary", "murray-our-neighbors",
                            "murray-not-america")),
         ("tweet", ("washington-dc",)), ("mass deportation", ("new-york-city",)),

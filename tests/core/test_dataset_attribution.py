@@ -34,3 +34,14 @@ def test_the_stance_of_new_york_uses_the_articles_word() -> None:
     stance = next(c for c in DATA["cities"] if c["key"] == "new-york-city")["stance"]
     assert "create a rift" in stance and "create a rift" in ARTICLE
     assert "drive" not in stance
+
+
+def test_the_rift_is_what_trumps_initiatives_would_create() -> None:
+    """The article: "Trump's proposed initiatives would create a rift"; not mass deportation."""
+    stance = next(c for c in DATA["cities"] if c["key"] == "new-york-city")["stance"]
+    assert "initiatives would create a rift" in stance
+    assert "deportation would create" not in stance
+
+
+def test_no_place_the_article_does_not_give_for_the_id_records() -> None:
+    assert not statement("deblasio-id-records").get("where")

@@ -71,3 +71,27 @@ async def test_picker_options_fit_a_select_menu() -> None:
     assert isinstance(select, discord.ui.Select)
     assert len(select.options) == render.SELECT_OPTIONS
     assert all(len(o.label) <= 100 and len(o.description or "") <= 100 for o in select.options)
+
+
+async def test_a_city_card_of_many_long_statements_of_one_occasion_fits(core) -> None:  # type: ignore[no-untyped-def]
+    """One occasion's statements share one heading: a value far over 1,024 characters,
+    which the renderer splits at line ends, every statement and its id kept."""
+    from bot.core.moderation import Actor
+
+    ids = []
+    for n in range(12):
+        words = " ".join(f"word{n}x{i}" for i in range(120))[:990]
+        added = await core.moderation.add(Actor.console(77), "statement", {
+            "speaker": "Ed Murray", "text": words, "city": "Seattle", "kind": "paraphrase",
+            "where": "at the council", "date": "2016-11-20"})
+        assert added.ref is not None, added.answer.description
+        ids.append(added.ref.id)
+    card = await core.lookup.run("city", "Seattle", 77)
+    embeds = render.render_embeds(card)
+    for embed in embeds:
+        assert_within_limits(embed)
+    shown = "\n".join(f.value for e in embeds for f in e.fields)
+    assert all(f"(#{i})" in shown for i in ids)
+    headings = [f.name for e in embeds for f in e.fields if "at the council" in f.name]
+    assert headings[0].endswith("(added by this server's moderators)")
+    assert all(h.endswith("(cont.)") for h in headings[1:]) and len(headings) >= 12

@@ -165,9 +165,9 @@ async def test_long_answer_pages_with_buttons(fake_discord: FakeDiscord) -> None
     second = only_embed(reply)
     assert second["footer"]["text"].startswith("Page 2/2")
     assert len(second["fields"]) == PAGER_STATEMENTS - 10
-    assert second["fields"][-1]["value"] == (
-        f"“Remark number {PAGER_STATEMENTS}, one of many that fill two pages”"
-    )
+    assert re.fullmatch(
+        f"“Remark number {PAGER_STATEMENTS}, one of many that fill two pages” \\(#\\d+\\)",
+        second["fields"][-1]["value"])
     assert not component(reply, label="Previous")["disabled"]
     assert component(reply, label="Next")["disabled"]
 

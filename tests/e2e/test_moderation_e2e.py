@@ -113,7 +113,7 @@ async def test_moderator_adds_and_the_next_lookup_finds_it(
     # The very next lookup, by a plain member, finds it by a fragment of its words.
     found = only_embed(await ask(fake_discord, f"!quote {FRAGMENT}"))
     assert found["title"] == SPEAKER
-    assert found["description"] == f"\u201c{ADDED_TEXT}\u201d"
+    assert found["description"] == f"\u201c{ADDED_TEXT}\u201d\n— {SPEAKER}, on 16 November 2016"
 
     choices = await fake_discord.autocomplete(
         "quote", {"query": FRAGMENT}, focused="query", timeout=TIMEOUT
@@ -166,7 +166,7 @@ async def test_the_added_statement_stays_in_its_server(fake_discord: FakeDiscord
     # … while in the server a plain member's slash lookup shows it.
     record = await fake_discord.invoke_slash("quote", {"query": FRAGMENT})
     first = await record.first_response(TIMEOUT)
-    assert only_embed(first.data)["description"] == f"\u201c{ADDED_TEXT}\u201d"
+    assert only_embed(first.data)["description"].startswith(f"\u201c{ADDED_TEXT}\u201d\n— ")
 
 
 async def test_remove_needs_the_confirm_button_and_undo_brings_it_back(

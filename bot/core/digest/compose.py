@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.answers import counts_line, entry_footer
 from bot.core.digest.model import LINE_CHARS, NEW_LINES, DigestPost, DigestSettings, NewEntries
 from bot.core.digest.schedule import next_due
-from bot.core.models import Answer, Counts, Field, Statement
+from bot.core.models import Answer, Counts, Field, Source, Statement
 
 # ---- rotation --------------------------------------------------------------------------------
 
@@ -48,7 +49,7 @@ def _line(text: str) -> str:
 def new_entry_lines(new: NewEntries) -> list[str]:
     lines = [f"City: {c.label}" for c in new.cities]
     lines += [f"Official: {o.name}" + (f" — {o.title}" if o.title else "") for o in new.officials]
-    lines += [f"Statement: {s.speaker}: {s.quoted}" for s in new.statements]
+    lines += [f"Statement by {s.speaker}: {s.quoted}" for s in new.statements]
     return [_line(f"• {line}") for line in lines]
 
 
@@ -58,7 +59,7 @@ def long_date(day: date) -> str:
 
 def compose(
     day: date, statement: Statement | None, counts: Counts, new: NewEntries | None,
-    *, private: bool = False,
+    *, private: bool = False, source: Source | None = None,
 ) -> Answer:
     """The digest: statement of the day, what the server added since the last one, counts.
 
@@ -77,11 +78,13 @@ def compose(
             shown.append(f"… and {len(lines) - NEW_LINES} more.")
         fields.append(Field("New in this server since the last digest",
                             "\n".join(shown) or "Nothing new since the last digest."))
-    fields.append(Field("Counts", f"{counts.cities} cities, {counts.officials} officials, "
-                        f"{counts.statements} statements ({counts.quotes} direct quotes, "
-                        f"{counts.statements - counts.quotes} paraphrases)"))
+    fields.append(Field("Counts", counts_line(counts)))
+    # Whose the statement of the day is: the article's (its source line), the owner's or
+    # this server's; `source` is the article's, given when the statement is from it.
+    footer = ("" if statement is None else
+              entry_footer("statement", statement.id, source, statement.guild_id))
     return Answer(kind="card", title=f"Daily digest — {long_date(day)}", description=description,
-                  fields=tuple(fields), private=private)
+                  fields=tuple(fields), footer=footer, private=private)
 
 
 def _when(at: datetime, zone: ZoneInfo) -> str:

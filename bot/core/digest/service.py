@@ -191,4 +191,8 @@ class DigestService:
                                                              ids=ids.statement_ids)),
             )
         counts = await self.store.counts(scopes)
-        return compose(day, statement, counts, new, private=private)
+        source = None
+        if statement is not None and statement.source_id is not None:
+            source = next((s for s in await self.store.sources()
+                           if s.id == statement.source_id), None)
+        return compose(day, statement, counts, new, private=private, source=source)

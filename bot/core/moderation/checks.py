@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.answers import plural
 from bot.core.matching import EntryKind
 from bot.core.moderation.base import ModerationBase
 from bot.core.moderation.rules import Actor, Refusal, clean_fields, duplicate_statement, name_clash
@@ -80,6 +81,8 @@ class EntryChecks(ModerationBase):
     async def _check_unreferenced(self, kind: str, snap: Mapping[str, Any]) -> None:
         count = await self.store.live_references(kind, int(snap["id"]))
         if count:
-            what = "statements" if kind == "official" else "officials or statements"
-            raise Refusal("entry", f"{await self.label(kind, snap)} still has {count} "
-                          f"{what}; remove those first")
+            what = (plural(count, "statement", "statements") if kind == "official" else
+                    plural(count, "official or statement", "officials or statements"))
+            them = "it" if count == 1 else "those"
+            raise Refusal("entry", f"{await self.label(kind, snap)} still has {what}; "
+                          f"remove {them} first")

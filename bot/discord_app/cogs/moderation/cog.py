@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import answers
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.moderation import Actor, Moderation, Outcome, Refusal
 from bot.core.moderation.replies import refused
@@ -362,9 +363,8 @@ class ModerationCog(commands.Cog, name="Moderation"):
             return
         name = f"citybot-{'global' if scope == 'global' else actor.scope}.json"
         payload = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-        counts = (f"{len(data['cities'])} cities, {len(data['people'])} people, "
-                  f"{len(data['statements'])} statements")
-        await ctx.send(f"Export: {counts} (the format of data/article.json).",
+        await ctx.send(f"Export: {answers.export_counts(data)} (the format of "
+                       "data/article.json).",
                        file=discord.File(io.BytesIO(payload), filename=name), ephemeral=True)
 
     # ---- moderator roles (server admins) ---------------------------------------------------
