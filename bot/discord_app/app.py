@@ -16,9 +16,9 @@ from discord.ext import commands
 from bot.core import answers
 from bot.core.bootstrap import Core, start_core
 from bot.core.commands import COMMANDS_BY_NAME
-from bot.core.errors import StoreBusy, is_transient
 from bot.core.partition import Partition
 from bot.discord_app.render import render_embeds
+from bot.discord_app.respond import answer_privately, busy_sentence
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,17 +46,17 @@ class CityTree(app_commands.CommandTree["CityBot"]):
     async def on_error(
         self, interaction: discord.Interaction[CityBot], error: app_commands.AppCommandError
     ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        busy = busy_sentence(cause)
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use that command here."
+        elif busy is not None:
+            log.warning("store busy during %s: %s", interaction.command, cause)
+            message = busy
         else:
             log.error("slash command %s failed", interaction.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."
-        embed = render_embeds(answers.error(message))[0]
-        with contextlib.suppress(discord.HTTPException):
-            if interaction.response.is_done():
-                await interaction.followup.send(embed=embed, ephemeral=True)
-            else:
-                await interaction.response.send_message(embed=embed, ephemeral=True)
+        await answer_privately(interaction, render_embeds(answers.error(message))[0])
 
 
 class CityBot(commands.Bot):
@@ -196,9 +196,9 @@ class CityBot(commands.Bot):
                        f"`{spec.example_call(prefix)}`." if spec else str(error))
         elif isinstance(error, commands.CheckFailure | commands.UserInputError):
             message = str(error) or "You can't use that command here."
-        elif isinstance(cause, StoreBusy) or is_transient(cause):
+        elif (busy := busy_sentence(cause)) is not None:
             log.warning("store busy during %s: %s", ctx.command, cause)
-            message = cause.message if isinstance(cause, StoreBusy) else StoreBusy.message
+            message = busy
         else:
             log.error("command %s failed", ctx.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."

@@ -318,6 +318,14 @@ class RestRoutes:
         problems = validation.check_message(body, creates=True)
         if problems:
             return self._invalid(request, problems)
+        original = record.original
+        if original is not None and original.flags & LOADING and not original.deleted:
+            # As Discord does: the first follow-up after a deferred ("thinking") response
+            # fills that message in, shown as the defer said (its ephemeral flag wins).
+            shown = {k: v for k, v in body.items() if k != "flags"}
+            await self._apply_edit(original, shown, attachments)
+            self._record(record, Response("followup", None, body, self._elapsed(record), original))
+            return ok(original.payload)
         channel_id = int(record.payload["channel_id"])
         sent = await self._create(channel_id, body, attachments, "followup", record.id)
         self._record(record, Response("followup", None, body, self._elapsed(record), sent))

@@ -43,7 +43,7 @@ from bot.discord_app.cogs.moderation.views import (
     review_view,
 )
 from bot.discord_app.render import CHOICES
-from bot.discord_app.respond import guild_id_of, reply
+from bot.discord_app.respond import acknowledge, guild_id_of, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
@@ -122,6 +122,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _add(self, ctx: commands.Context[CityBot], kind: EntryKind,
                    fields: Mapping[str, str | None]) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.add(await self.actor(ctx), kind, fields)
         await reply(ctx, outcome.answer)
 
@@ -195,6 +196,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _edit(self, ctx: commands.Context[CityBot], kind: EntryKind, entry: str,
                     fields: Mapping[str, str | None]) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.edit(await self.actor(ctx), kind, entry, fields)
         await reply(ctx, outcome.answer)
 
@@ -220,6 +222,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                            entry="The entry (pick from the list, or its id)")
     @is_moderator()
     async def remove(self, ctx: commands.Context[CityBot], kind: Kind, *, entry: str) -> None:
+        await acknowledge(ctx)  # the confirmation is the member's only, as before
         actor = await self.actor(ctx)
         prepared = await self.moderation.prepare_remove(actor, kind, entry)
         if prepared.ref is None or prepared.version is None:
@@ -243,6 +246,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.describe(kind="city, official or statement", entry="The entry's id")
     @is_moderator()
     async def restore(self, ctx: commands.Context[CityBot], kind: Kind, *, entry: str) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.restore(await self.actor(ctx), kind, entry)
         await reply(ctx, outcome.answer)
 
@@ -250,6 +254,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                              "(moderators)")
     @is_moderator()
     async def undo(self, ctx: commands.Context[CityBot]) -> None:
+        await acknowledge(ctx)
         await reply(ctx, (await self.moderation.undo(await self.actor(ctx))).answer)
 
     # ---- aliases and history ---------------------------------------------------------------
@@ -279,6 +284,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _alias(self, ctx: commands.Context[CityBot], operation: str, kind: AliasKind,
                      entry: str, name: str) -> None:
+        await acknowledge(ctx)
         actor = await self.actor(ctx)
         if ctx.interaction is None:  # `!alias add city Los Angeles LA`: the core cuts the line
             typed = ctx.message.content[len(ctx.prefix or ""):]
@@ -300,6 +306,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def history(self, ctx: commands.Context[CityBot], kind: Kind | None = None, *,
                       entry: str = "") -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.history(await self.actor(ctx), kind, entry)
         await reply(ctx, outcome.answer)
 
@@ -321,6 +328,8 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @in_server()
     async def suggest_statement(self, ctx: commands.Context[CityBot], *,
                                 flags: StatementFlags) -> None:
+        # In the channel: the proposer is answered by a reply to this message once decided.
+        await acknowledge(ctx, private=False)
         actor = await self.actor(ctx)
         by_prefix = ctx.interaction is None
         outcome = await self.moderation.suggest(
@@ -341,6 +350,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                              "(moderators)")
     @is_moderator()
     async def review(self, ctx: commands.Context[CityBot]) -> None:
+        await acknowledge(ctx, private=False)  # the queue's buttons outlive a restart
         outcome = await self.moderation.review(await self.actor(ctx), REVIEW_PAGE)
         view = review_view(outcome.suggestions)
         await ctx.send(embed=first_embed(outcome.answer), view=view or discord.utils.MISSING,
@@ -354,6 +364,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def export(self, ctx: commands.Context[CityBot],
                      scope: Literal["server", "global"] = "server") -> None:
+        await acknowledge(ctx)
         actor = await self.actor(ctx)
         try:
             data = await self.moderation.export(actor, 0 if scope == "global" else None)
@@ -380,6 +391,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                      "entries")
     @hybrid_permissions_check(manage_guild=True)
     async def modrole_add(self, ctx: commands.Context[CityBot], role: discord.Role) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.set_mod_role(await self.actor(ctx), role.id, True,
                                                      role.mention)
         await reply(ctx, outcome.answer)
@@ -387,6 +399,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @modrole.command(name="remove", description="Stop a role's members from moderating")
     @hybrid_permissions_check(manage_guild=True)
     async def modrole_remove(self, ctx: commands.Context[CityBot], role: discord.Role) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.set_mod_role(await self.actor(ctx), role.id, False,
                                                      role.mention)
         await reply(ctx, outcome.answer)
