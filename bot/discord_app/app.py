@@ -85,6 +85,8 @@ class CityBot(commands.Bot):
         self.partition = Partition.of(settings.shard_count, settings.shard_ids)
         self._cooldown_noticed: dict[int, float] = {}
         self.accepting = True  # False once stopping: new commands are not taken
+        self.sync_on_start = True  # False for a retry after the commands were synced
+        self.commands_synced = False
         self._in_flight = 0
         self._quiet = asyncio.Event()  # set while no command is under way
         self._quiet.set()
@@ -102,21 +104,29 @@ class CityBot(commands.Bot):
         self._core.follow()  # other processes' writes reach this one's index
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if 0 in self.partition.shards:
-            await self.sync_commands()
-        else:  # one process syncs for all: the one that runs shard 0
+        if 0 not in self.partition.shards:  # one process syncs for all: shard 0's
             log.info("application commands are synced by the process that runs shard 0")
+        elif self.sync_on_start:
+            await self.sync_commands()
 
     async def sync_commands(self) -> None:
         """A development server gets the commands at once; otherwise sync globally."""
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.Forbidden as exc:  # the bot is not in that server (or lacks scope)
+                log.warning("DEV_GUILD_ID %s: Discord refused the slash commands there (%s "
+                            "%s): check that the bot is in that server, invited with the "
+                            "applications.commands scope; going on without them",
+                            guild.id, exc.status, exc.text or "Forbidden")
+                return
             log.info("synced %d slash commands to guild %s", len(synced), guild.id)
         else:
             synced = await self.tree.sync()
             log.info("synced %d slash commands globally", len(synced))
+        self.commands_synced = True
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d server(s), %s", self.user, len(self.guilds),

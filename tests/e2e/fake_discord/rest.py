@@ -123,6 +123,10 @@ class RestRoutes:
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
+        if scope is not None and scope not in self.guilds:
+            # Discord's answer for a server the bot is not in (a DEV_GUILD_ID of another
+            # server): the bot's configuration, not a breach of the protocol.
+            return error(403, 50001, "Missing Access")
         commands = await request.json()
         problems = validation.check_commands(commands)
         if problems:
