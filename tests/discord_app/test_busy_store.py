@@ -9,6 +9,7 @@ The end-to-end proof, with Discord's 3 s, is tests/e2e/test_store_busy_e2e.py.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -23,7 +24,12 @@ from bot.core.errors import StoreBusy
 from bot.core.moderation import Actor
 from bot.discord_app.cogs.digest import DigestCog
 from bot.discord_app.cogs.moderation import ModerationCog
-from bot.discord_app.cogs.moderation.flags import CityFlags, EditCityFlags, StatementFlags
+from bot.discord_app.cogs.moderation.flags import (
+    CityFlags,
+    EditCityFlags,
+    EditStatementFlags,
+    StatementFlags,
+)
 from tests.discord_app.helpers import (
     GUILD_ID,
     MODERATOR_ID,
@@ -42,8 +48,11 @@ Call = Callable[[ModerationCog, DigestCog, Any], Awaitable[None]]
 
 @pytest.fixture
 async def locked(core: Core, db_path: Path) -> AsyncIterator[None]:
-    """This server's own city, then another process's writer in the middle of a transaction."""
-    await core.moderation.add(Actor.console(GUILD_ID), "city", {"name": "Springfield"})
+    """This server's own city and statement, then another process's writer in the middle of
+    a transaction."""
+    console = Actor.console(GUILD_ID)
+    await core.moderation.add(console, "city", {"name": "Springfield"})
+    await core.moderation.add(console, "statement", {**STATEMENT, "text": FORM_TEXT})
     await core.store._db.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -54,6 +63,7 @@ async def locked(core: Core, db_path: Path) -> AsyncIterator[None]:
         other.close()
 
 
+FORM_TEXT = "Springfield's ferries carry every book of the library"
 STATEMENT = {"speaker": "Rahm Emanuel", "text": "The lake will carry every ferry for free"}
 COMMANDS: dict[str, Call] = {
     "add statement": lambda m, d, ctx: m.add_statement.callback(
@@ -90,3 +100,28 @@ async def test_a_slash_write_on_a_busy_store_is_acknowledged_first(
     await bot.on_command_error(ctx, commands.CommandInvokeError(busy.value))
     assert sent_embed(ctx).description == StoreBusy.message
 
+
+
+async def test_the_edit_form_gives_up_a_read_stuck_behind_a_waiting_write(
+    core: Core, locked: None
+) -> None:
+    """`/edit statement` without fields answers with a form, which must be Discord's first
+    answer and so cannot wait behind a deferral. While another write of this process waits
+    out the busy timeout on the one connection, the form's read waits too: it is given up in
+    time, and the member gets the store's sentence instead of "did not respond"."""
+    await core.store._db.execute("PRAGMA busy_timeout = 4000")
+    waiting = asyncio.ensure_future(
+        core.moderation.add(Actor.console(GUILD_ID), "city", {"name": "Ogdenville"}))
+    await asyncio.sleep(0.2)  # its BEGIN IMMEDIATE now holds the connection's thread
+    bot = make_bot(core)
+    cog = ModerationCog(bot)
+    ctx = make_ctx(bot, guild=make_guild(), author=make_member(MODERATOR_ID),
+                   permissions=MANAGE, interaction=True)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await cog.edit_statement.callback(cog, ctx, FORM_TEXT, flags=make_flags(EditStatementFlags))
+    assert loop.time() - started < 2.9  # Discord's 3 s
+    ctx.interaction.response.send_modal.assert_not_called()
+    assert sent_embed(ctx).description == StoreBusy.message
+    with pytest.raises(StoreBusy):
+        await waiting

@@ -5,6 +5,7 @@ may change and answers with `Answer`s, which are rendered here."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -15,6 +16,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import answers
+from bot.core.errors import StoreBusy
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.moderation import Actor, Moderation, Outcome, Refusal
 from bot.core.moderation.replies import refused
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
 
 Choices = list[app_commands.Choice[str]]
+FORM_READ_SECONDS = 2.0  # Discord wants the form within 3 s of the command
 Kind = Literal["city", "official", "statement"]
 AliasKind = Literal["city", "official"]
 
@@ -180,11 +184,18 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def _open_edit_form(self, ctx: commands.Context[CityBot],
                               interaction: discord.Interaction, entry: str) -> None:
         """A form holding the statement as it is now; saving re-checks who submits it and
-        edits only if the statement is still at the version read here."""
+        edits only if the statement is still at the version read here. A form must be
+        Discord's first answer, so it cannot be deferred: a read that waits (behind a write
+        that waits on a busy store) is given up in time for the store's sentence instead."""
+        actor = await self.actor(ctx)
         try:
-            snap = await self.moderation.find(await self.actor(ctx), "statement", entry)
+            snap = await asyncio.wait_for(self.moderation.find(actor, "statement", entry),
+                                          FORM_READ_SECONDS)
         except Refusal as exc:
             await reply(ctx, refused(exc))
+            return
+        except TimeoutError:  # nothing written: a read, cancelled
+            await reply(ctx, answers.error(StoreBusy.message))
             return
         entry_id = str(snap["id"])
 
