@@ -232,6 +232,18 @@ class FakeDiscord(RestRoutes):
         self._holds.append((re.compile(route_pattern), hold))
         return hold
 
+    def forget_history(self) -> None:
+        """Drop what the server remembers of past traffic (messages, requests, interactions,
+        the gateway's replay buffers and received frames), for runs of hundreds of thousands
+        of commands; call only while nothing is under way and the bot is connected."""
+        for store in (self.messages, self.interactions, self.nonces):
+            store.clear()
+        self.bot_messages.clear()
+        self.requests.clear()
+        self.gateway.received.clear()
+        for session in self.gateway.sessions.values():
+            session.history.clear()
+
     # -- users talking --------------------------------------------------------------------
 
     async def send_message(
