@@ -93,7 +93,7 @@ async def conclude(server: FakeDiscord, problems: list[str], success: str) -> in
     await server.stop()
     print(f"machine: {machine()}")
     if problems:
-        print(f"{len(problems)} problems, the first ones:", *problems[:10], sep="\n  ")
+        print(f"{len(problems)} problems, the first ones:", *problems[:40], sep="\n  ")
         return 1
     print(success)
     return 0

@@ -42,8 +42,9 @@ class OwnedView(discord.ui.View):
             if isinstance(item, (discord.ui.Button, discord.ui.Select)):
                 item.disabled = True
         if self.message is not None:
-            # The message may be gone, or our access to it: then there is nothing to tidy.
-            with contextlib.suppress(discord.HTTPException):
+            # The message may be gone, or our access to it, or the bot be stopping (its HTTP
+            # session closed: aiohttp's RuntimeError): then there is nothing to tidy.
+            with contextlib.suppress(discord.HTTPException, RuntimeError):
                 await self.message.edit(view=self)
 
 

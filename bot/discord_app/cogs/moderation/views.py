@@ -46,7 +46,7 @@ class ConfirmRemove(OwnedView):
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        await interaction.response.defer()  # the removal may wait on the store: Discord won't
+        await interaction.response.defer()  # the removal may wait on the store longer than 3 s
         try:
             outcome = await self._remove(self.ref, self.version)
         except Exception as exc:
