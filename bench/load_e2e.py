@@ -72,19 +72,30 @@ async def bench(commands: int, members: int, runs: int, seed: int) -> int:
             after = await store_state(bot.database)
             if after.integrity != "ok" or after.fingerprint != before.fingerprint:
                 problems.append(f"store changed or damaged: {after.integrity}, {after.rows}")
-            problems += [f"protocol violation: {v}" for v in server.violations]
         finally:
-            if bot.running:
-                status = await bot.stop(signal.SIGTERM)
-                if status != 0:
-                    problems.append(f"the bot exited with {status}")
-            problems += [f"bot log: {line}" for line in bad_log_lines(bot.log())]
+            await wind_up(bot, problems)
+    return await conclude(server, problems, "every command answered once, correctly; "
+                          "store unchanged; no violation, no error")
+
+
+async def wind_up(bot: BotProcess, problems: list[str]) -> None:
+    """Stop the bot (SIGTERM) if it still runs; its exit status and log join `problems`."""
+    if bot.running:
+        status = await bot.stop(signal.SIGTERM)
+        if status != 0:
+            problems.append(f"the bot exited with {status}")
+    problems += [f"bot log: {line}" for line in bad_log_lines(bot.log())]
+
+
+async def conclude(server: FakeDiscord, problems: list[str], success: str) -> int:
+    """Stop the test server, print the machine and the verdict; the exit status."""
+    problems += [f"protocol violation: {v}" for v in server.violations]
     await server.stop()
     print(f"machine: {machine()}")
     if problems:
-        print(f"{len(problems)} problems, the first ones:", *problems[:10], sep="\n  ")
+        print(f"{len(problems)} problems, the first ones:", *problems[:40], sep="\n  ")
         return 1
-    print("every command answered once, correctly; store unchanged; no violation, no error")
+    print(success)
     return 0
 
 

@@ -44,6 +44,9 @@ class Settings:
     # A shard's lease expires this long after its holder's last heartbeat (renewed every
     # third of it): how soon a standby takes over from a process that died.
     shard_lease_seconds: float = 30.0
+    # How long `citybot run` keeps trying to reach Discord (its API, then its gateway) at
+    # start, with back-off, before it gives up with one line (exit status 1).
+    discord_connect_seconds: float = 60.0
 
     def database(self) -> Database:
         """The store to open: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
@@ -90,6 +93,15 @@ def _positive_seconds(name: str, raw: str | None, default: float) -> float:
     if not value > 0 or value == float("inf"):
         raise SettingsError(f"{name} must be a number of seconds above 0, got {raw!r}")
     return value
+
+
+def _token(raw: str | None) -> str | None:
+    """DISCORD_TOKEN, refused if it holds a line break or another control character (a token
+    pasted with its line end inside quotes): HTTP headers cannot carry one."""
+    if raw is not None and any(ord(c) < 32 or ord(c) == 127 for c in raw):
+        raise SettingsError("DISCORD_TOKEN contains a line break or another control character: "
+                            "paste the token again, on one line")
+    return raw
 
 
 def _shards(count_raw: str | None, ids_raw: str | None
@@ -141,7 +153,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     per_value = _positive_seconds("LOOKUP_COOLDOWN_SECONDS", get("LOOKUP_COOLDOWN_SECONDS"), 10.0)
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
-        discord_token=get("DISCORD_TOKEN"),
+        discord_token=_token(get("DISCORD_TOKEN")),
         command_prefix=get("COMMAND_PREFIX") or "!",
         database_path=Path(get("DATABASE_PATH") or "citybot.db"),
         database_url=_database_url(get("DATABASE_URL")),
@@ -161,6 +173,8 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         shard_ids=shard_ids,
         shard_lease_seconds=_positive_seconds("SHARD_LEASE_SECONDS",
                                               get("SHARD_LEASE_SECONDS"), 30.0),
+        discord_connect_seconds=_positive_seconds("DISCORD_CONNECT_SECONDS",
+                                                  get("DISCORD_CONNECT_SECONDS"), 60.0),
     )
 
 

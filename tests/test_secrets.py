@@ -7,11 +7,9 @@ and read everything the process printed.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -43,20 +41,8 @@ async def run_until_exit(
     server: FakeDiscord, workdir: Path, entry: tuple[str, ...] = ("-m", "bot"), **env: str
 ) -> tuple[int, str]:
     """Start `citybot run` with the secret token; return its exit status and all its output."""
-    bot = BotProcess(server, workdir, {"DISCORD_TOKEN": SECRET, **env})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *entry, "--env-file", str(bot.env_file), "run",
-        cwd=workdir, env=bot.environment(), stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise AssertionError(f"`citybot run` did not exit within {RUN_TIMEOUT}s") from None
-    assert process.returncode is not None
-    return process.returncode, output.decode("utf-8", "replace")
+    bot = BotProcess(server, workdir, {"DISCORD_TOKEN": SECRET, **env}, entry)
+    return await bot.run_to_exit(RUN_TIMEOUT)
 
 
 @pytest.mark.parametrize("refusal", ["gateway 4004", "REST 401"])

@@ -36,11 +36,22 @@ def test_env_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEV_GUILD_ID", "x"), ("OWNER_IDS", "me"), ("LOG_LEVEL", "LOUD"),
-     ("LOOKUP_COOLDOWN_SECONDS", "soon")],
+     ("LOOKUP_COOLDOWN_SECONDS", "soon"), ("DISCORD_CONNECT_SECONDS", "0"),
+     ("DISCORD_CONNECT_SECONDS", "inf"), ("DISCORD_TOKEN", "abc\ndef"),
+     ("DISCORD_TOKEN", "abc\tdef"), ("DISCORD_TOKEN", "abc\x7f")],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         settings_from_mapping({name: value})
+
+
+def test_a_token_refused_for_a_control_character_is_not_quoted() -> None:
+    with pytest.raises(SettingsError) as refused:
+        settings_from_mapping({"DISCORD_TOKEN": "Xq7aa\nZp9bb"})
+    assert "Xq7aa" not in str(refused.value) and "Zp9bb" not in str(refused.value)
+    # Line ends around it are a pasting habit, not part of the token: taken off.
+    assert settings_from_mapping({"DISCORD_TOKEN": "abc\n"}).discord_token == "abc"
+    assert settings_from_mapping({}).discord_connect_seconds == 60.0
 
 
 def test_the_token_is_scrubbed_from_logs() -> None:

@@ -16,10 +16,9 @@ from discord.ext import commands
 from bot.core import answers
 from bot.core.bootstrap import Core, start_core
 from bot.core.commands import COMMANDS_BY_NAME
-from bot.core.errors import StoreBusy
 from bot.core.partition import Partition
-from bot.core.store import is_transient
 from bot.discord_app.render import render_embeds
+from bot.discord_app.respond import answer_privately, busy_sentence
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,17 +46,17 @@ class CityTree(app_commands.CommandTree["CityBot"]):
     async def on_error(
         self, interaction: discord.Interaction[CityBot], error: app_commands.AppCommandError
     ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        busy = busy_sentence(cause)
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use that command here."
+        elif busy is not None:
+            log.warning("store busy during %s: %s", interaction.command, cause)
+            message = busy
         else:
             log.error("slash command %s failed", interaction.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."
-        embed = render_embeds(answers.error(message))[0]
-        with contextlib.suppress(discord.HTTPException):
-            if interaction.response.is_done():
-                await interaction.followup.send(embed=embed, ephemeral=True)
-            else:
-                await interaction.response.send_message(embed=embed, ephemeral=True)
+        await answer_privately(interaction, render_embeds(answers.error(message))[0])
 
 
 class CityBot(commands.Bot):
@@ -86,6 +85,8 @@ class CityBot(commands.Bot):
         self.partition = Partition.of(settings.shard_count, settings.shard_ids)
         self._cooldown_noticed: dict[int, float] = {}
         self.accepting = True  # False once stopping: new commands are not taken
+        self.sync_on_start = True  # False for a retry after the commands were synced
+        self.commands_synced = False
         self._in_flight = 0
         self._quiet = asyncio.Event()  # set while no command is under way
         self._quiet.set()
@@ -103,21 +104,29 @@ class CityBot(commands.Bot):
         self._core.follow()  # other processes' writes reach this one's index
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if 0 in self.partition.shards:
-            await self.sync_commands()
-        else:  # one process syncs for all: the one that runs shard 0
+        if 0 not in self.partition.shards:  # one process syncs for all: shard 0's
             log.info("application commands are synced by the process that runs shard 0")
+        elif self.sync_on_start:
+            await self.sync_commands()
 
     async def sync_commands(self) -> None:
         """A development server gets the commands at once; otherwise sync globally."""
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.Forbidden as exc:  # the bot is not in that server (or lacks scope)
+                log.warning("DEV_GUILD_ID %s: Discord refused the slash commands there (%s "
+                            "%s): check that the bot is in that server, invited with the "
+                            "applications.commands scope; going on without them",
+                            guild.id, exc.status, exc.text or "Forbidden")
+                return
             log.info("synced %d slash commands to guild %s", len(synced), guild.id)
         else:
             synced = await self.tree.sync()
             log.info("synced %d slash commands globally", len(synced))
+        self.commands_synced = True
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d server(s), %s", self.user, len(self.guilds),
@@ -197,9 +206,9 @@ class CityBot(commands.Bot):
                        f"`{spec.example_call(prefix)}`." if spec else str(error))
         elif isinstance(error, commands.CheckFailure | commands.UserInputError):
             message = str(error) or "You can't use that command here."
-        elif isinstance(cause, StoreBusy) or is_transient(cause):
+        elif (busy := busy_sentence(cause)) is not None:
             log.warning("store busy during %s: %s", ctx.command, cause)
-            message = cause.message if isinstance(cause, StoreBusy) else StoreBusy.message
+            message = busy
         else:
             log.error("command %s failed", ctx.command, exc_info=error)
             message = "Something went wrong on our side; it has been logged. Please try again."

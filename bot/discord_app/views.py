@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 
+import aiohttp
 import discord
 
 from bot.core.matching import EntryRef
@@ -42,8 +43,10 @@ class OwnedView(discord.ui.View):
             if isinstance(item, (discord.ui.Button, discord.ui.Select)):
                 item.disabled = True
         if self.message is not None:
-            # The message may be gone, or our access to it: then there is nothing to tidy.
-            with contextlib.suppress(discord.HTTPException):
+            # The message may be gone, or our access to it, or the bot be stopping (its HTTP
+            # session closing or closed under the request): then there is nothing to tidy.
+            with contextlib.suppress(discord.HTTPException, aiohttp.ClientError, OSError,
+                                     RuntimeError):
                 await self.message.edit(view=self)
 
 

@@ -66,11 +66,19 @@ def make_interaction(*, guild: MagicMock | None = None, user: MagicMock | None =
     interaction.user = user or make_member()
     interaction.permissions = permissions or discord.Permissions.none()
     interaction.response = MagicMock(spec=discord.InteractionResponse)
-    interaction.response.send_message = AsyncMock()
-    interaction.response.edit_message = AsyncMock()
-    interaction.response.defer = AsyncMock()
+    answered: list[str] = []  # what the initial response was, once there is one
+
+    def respond(kind: str) -> AsyncMock:
+        return AsyncMock(side_effect=lambda *_, **__: answered.append(kind))
+
+    interaction.response.send_message = respond("message")
+    interaction.response.edit_message = respond("edit")
+    interaction.response.send_modal = respond("modal")
+    interaction.response.defer = respond("defer")
+    interaction.response.is_done = MagicMock(side_effect=lambda: bool(answered))
     interaction.followup = MagicMock(spec=discord.Webhook)
     interaction.followup.send = AsyncMock()
+    interaction.edit_original_response = AsyncMock()
     return interaction
 
 

@@ -246,7 +246,8 @@ async def test_remove_asks_first_and_only_the_asker_confirms(cog: ModerationCog,
     view = ctx.send.call_args.kwargs["view"]
     click = make_interaction(user=ctx.author)
     await view.confirm.callback(click)
-    assert click.response.edit_message.call_args.kwargs["embed"].title.startswith("Removed")
+    click.response.defer.assert_awaited_once()  # acknowledged before the store is asked
+    assert click.edit_original_response.call_args.kwargs["embed"].title.startswith("Removed")
     hits = cog.bot.core.lookup.hits("statement", "springfield welcomes everyone", GUILD_ID)
     assert not hits or hits[0].ref.id != ready.statement
 
@@ -289,9 +290,10 @@ async def test_slash_add_statement_without_text_opens_the_form(cog: ModerationCo
     form.text._value = "A long statement typed into the form, about Chicago"
     submit = make_interaction(guild=make_guild(), user=ctx.author)
     await form.on_submit(submit)
-    embed = submit.response.send_message.call_args.kwargs["embed"]
+    submit.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
+    embed = submit.followup.send.call_args.kwargs["embed"]
     assert embed.title.startswith("Added statement")
-    allowed = submit.response.send_message.call_args.kwargs["allowed_mentions"]
+    allowed = submit.followup.send.call_args.kwargs["allowed_mentions"]
     assert allowed.to_dict() == discord.AllowedMentions.none().to_dict()
 
 

@@ -84,7 +84,6 @@ async def open_form(cog: ModerationCog, ctx: Any, entry: str) -> EditStatementFo
 def submitter(cog: ModerationCog, user: Any, permissions: discord.Permissions = MANAGE) -> Any:
     interaction = make_interaction(guild=make_guild(), user=user, permissions=permissions)
     interaction.client = cog.bot
-    interaction.response.is_done = MagicMock(return_value=False)
     return interaction
 
 
@@ -103,10 +102,26 @@ async def submit(form: EditStatementForm, interaction: Any, **typed: str) -> Non
     await form._scheduled_task(interaction, components, {})  # refresh, check, submit, errors
 
 
+def answer_call(interaction: Any) -> Any:
+    """The call that answered: the follow-up filling in the acknowledgement of a saving form,
+    or the initial message of one that refused at once."""
+    if interaction.followup.send.called:
+        interaction.response.defer.assert_awaited_once()  # acknowledged first
+        return interaction.followup.send.call_args
+    return interaction.response.send_message.call_args
+
+
 def answer_of(interaction: Any) -> discord.Embed:
-    kwargs = interaction.response.send_message.call_args.kwargs
+    kwargs = answer_call(interaction).kwargs
     assert kwargs["allowed_mentions"].to_dict() == NONE
     return kwargs["embed"]
+
+
+def answered_privately(interaction: Any) -> bool:
+    """Discord shows an acknowledged answer as the acknowledgement said."""
+    if interaction.followup.send.called:
+        return interaction.response.defer.call_args.kwargs["ephemeral"] is True
+    return interaction.response.send_message.call_args.kwargs["ephemeral"] is True
 
 
 async def test_slash_edit_without_fields_opens_a_prefilled_form(
@@ -180,7 +195,7 @@ async def test_submitting_the_form_unchanged_changes_nothing(
     await submit(form, interaction)
     embed = answer_of(interaction)
     assert embed.title == "Nothing was changed" and "nothing to change" in embed.description
-    assert interaction.response.send_message.call_args.kwargs["ephemeral"] is True
+    assert answered_privately(interaction)
     assert await dump(cog.bot.core.store) == before
 
 
@@ -199,7 +214,7 @@ async def test_a_change_made_while_the_form_was_open_is_not_overwritten(
     embed = answer_of(interaction)
     assert embed.title == "Nothing was changed"
     assert "changed by someone else meanwhile" in embed.description
-    assert interaction.response.send_message.call_args.kwargs["ephemeral"] is True
+    assert answered_privately(interaction)
     assert await dump(cog.bot.core.store) == between
     snap = await cog.bot.core.store.entry("statement", statement.id)
     assert snap is not None and snap["said_where"] == "at the town meeting"
@@ -225,7 +240,7 @@ async def test_only_a_moderator_can_submit(cog: ModerationCog, statement: Entry,
     embed = answer_of(interaction)
     assert embed.title == "Nothing was changed"
     assert "Manage Messages permission or a moderator role" in embed.description
-    assert interaction.response.send_message.call_args.kwargs["ephemeral"] is True
+    assert answered_privately(interaction)
     assert await dump(cog.bot.core.store) == before
 
 
@@ -236,10 +251,9 @@ async def test_a_failure_inside_the_form_answers_privately(
     monkeypatch.setattr(cog.moderation, "edit", AsyncMock(side_effect=RuntimeError("boom")))
     interaction = submitter(cog, ctx.author)
     await submit(form, interaction, where="on WBEZ")  # no exception escapes
-    kwargs = interaction.response.send_message.call_args.kwargs
-    assert interaction.response.send_message.call_args.args == (
-        "Something went wrong on our side; nothing was saved.",)
-    assert kwargs["ephemeral"] is True and kwargs["allowed_mentions"].to_dict() == NONE
+    assert answer_of(interaction).description.startswith(
+        "Something went wrong on our side; nothing was saved.")
+    assert interaction.followup.send.call_args.kwargs["ephemeral"] is True
     # After the answer went out, the apology is a follow-up.
     late = submitter(cog, ctx.author)
     late.response.send_message = AsyncMock(side_effect=RuntimeError("after answering"))

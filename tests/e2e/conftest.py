@@ -38,6 +38,7 @@ SETTING_NAMES = (
     "DISCORD_TOKEN", "COMMAND_PREFIX", "DATABASE_PATH", "DEV_GUILD_ID", "LOG_LEVEL", "OWNER_IDS",
     "LOOKUP_COOLDOWN_RATE", "LOOKUP_COOLDOWN_SECONDS", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL",
     "DISCORD_HEARTBEAT_TIMEOUT", "SHARD_COUNT", "SHARD_IDS", "SHARD_LEASE_SECONDS",
+    "DISCORD_CONNECT_SECONDS",
 )
 
 # A test-only speaker with more statements than one page holds (the renderer shows 10 fields a
@@ -123,6 +124,22 @@ class BotProcess:
                 cwd=self.workdir, env=self.environment(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             )
+
+    async def run_to_exit(self, timeout: float = 30.0) -> tuple[int, str]:  # noqa: ASYNC109
+        """Run `citybot run` until it exits by itself: its status and all it printed."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *self.entry, "--env-file", str(self.env_file), "run",
+            cwd=self.workdir, env=self.environment(), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise AssertionError(f"`citybot run` did not exit within {timeout}s") from None
+        assert process.returncode is not None
+        return process.returncode, output.decode("utf-8", "replace")
 
     async def kill(self) -> None:
         """SIGKILL: the process dies at once, as in a crash or a power cut."""

@@ -6,8 +6,10 @@ from typing import Any
 
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
+from tests.e2e.fake_discord.records import InteractionRecord, Response
 
 TIMEOUT = 5.0
+DISCORD_DEADLINE = 3.0  # seconds Discord gives the first response to an interaction
 
 
 async def ask(
@@ -34,3 +36,18 @@ async def start_sharded(shard_count: int) -> tuple[FakeDiscord, list[fx.Guild]]:
     server = FakeDiscord(shard_count=shard_count)
     await server.start()
     return server, [await server.add_guild(shard=shard) for shard in range(shard_count)]
+
+
+async def slash_answer(
+    record: InteractionRecord, timeout: float = TIMEOUT  # noqa: ASYNC109
+) -> tuple[Response, SentMessage]:
+    """The answer to a slash command: given at once (type 4), or filling in a defer (type 5)
+    that came within Discord's 3 s. Returns the response that carried it and the message
+    members see (its flags are the defer's)."""
+    first = await record.first_response(timeout)
+    assert first.kind == "callback" and first.type in (4, 5), first
+    assert first.elapsed < DISCORD_DEADLINE, first
+    if first.type == 5:
+        first = await record.wait_for(lambda r: r.kind == "followup", timeout)
+    assert record.original is not None
+    return first, record.original

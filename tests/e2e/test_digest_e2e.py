@@ -29,7 +29,7 @@ from tests.e2e.clock_harness import OFFSET_FILE_VARIABLE, TICK_LOG
 from tests.e2e.conftest import BotProcess, wait_until
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
-from tests.e2e.fake_discord.records import EPHEMERAL
+from tests.e2e.helpers import slash_answer
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("e2e_clean")]
 
@@ -110,11 +110,10 @@ async def slash(
 ) -> dict[str, Any]:
     """Run a slash command; returns the embed of its (ephemeral) answer."""
     record = await server.invoke_slash(name, options, user_id=user_id)
-    first = await record.first_response(TIMEOUT)
-    assert first.kind == "callback" and first.type == 4, first
-    assert first.data["flags"] & EPHEMERAL, first.data
-    assert first.data["allowed_mentions"] == NO_PINGS
-    return only_embed(first.data)
+    answer, shown = await slash_answer(record)
+    assert shown.ephemeral, shown
+    assert answer.data["allowed_mentions"] == NO_PINGS
+    return only_embed(answer.data)
 
 
 async def ask(server: FakeDiscord, text: str, user_id: int = fx.ADMIN_ID) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.discord_app.endpoints import apply_endpoints
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_discord import fixtures as fx
+from tests.e2e.fake_discord.records import LOADING
 from tests.e2e.fake_discord.validation import check_choices, check_message
 
 TIMEOUT = 5.0
@@ -82,11 +83,17 @@ def make_bot() -> commands.Bot:
         await interaction.edit_original_response(content=f"hi {who.display_name}")
         await interaction.followup.send("done", ephemeral=True)
 
+    @app_commands.command(description="Think, then answer twice")
+    async def ponder(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send("filled in", ephemeral=False)  # the defer's flags win
+        await interaction.followup.send("for everyone", ephemeral=False)
+
     @app_commands.command(description="Open the feedback form")
     async def feedback(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Feedback())
 
-    for command in (echo, greet, feedback):
+    for command in (echo, greet, ponder, feedback):
         bot.tree.add_command(command)
     return bot
 
@@ -141,8 +148,9 @@ async def test_ready_with_guild(bot: commands.Bot, server: FakeDiscord) -> None:
 
 async def test_sync_registers_commands(bot: commands.Bot, server: FakeDiscord) -> None:
     synced = await bot.tree.sync()
-    assert [c.name for c in synced] == ["echo", "greet", "feedback"]
-    assert [c["name"] for c in server.registered_commands[None]] == ["echo", "greet", "feedback"]
+    names = ["echo", "greet", "ponder", "feedback"]
+    assert [c.name for c in synced] == names
+    assert [c["name"] for c in server.registered_commands[None]] == names
     guild = discord.Object(fx.GUILD_ID)
     bot.tree.copy_global_to(guild=guild)
     await bot.tree.sync(guild=guild)
@@ -197,6 +205,15 @@ async def test_defer_followup_modal_and_dm(bot: commands.Bot, server: FakeDiscor
     assert record.original is not None and record.original.content == "hi Moderator"
     assert record.original.ephemeral and record.responses[2].message is not None
     assert record.responses[2].message.ephemeral
+
+    # The first follow-up after a defer fills in the "thinking" message, as the defer said.
+    record = await server.invoke_slash("ponder")
+    await record.wait_for(lambda r: r.kind == "followup" and r.message is not record.original,
+                          TIMEOUT)
+    filled, public = (r.message for r in record.responses[1:])
+    assert filled is record.original and filled is not None
+    assert filled.content == "filled in" and filled.ephemeral and not filled.flags & LOADING
+    assert public is not None and public.content == "for everyone" and not public.ephemeral
 
     opened = await server.invoke_slash("feedback", guild=False)
     assert (await opened.first_response(TIMEOUT)).type == 9

@@ -19,7 +19,7 @@ from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_discord import fixtures as fx
 from tests.e2e.fake_discord.records import EPHEMERAL
-from tests.e2e.helpers import ask, only_embed
+from tests.e2e.helpers import DISCORD_DEADLINE, ask, only_embed, slash_answer
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("e2e_clean")]
 
@@ -141,9 +141,9 @@ async def test_moderator_adds_long_text_through_the_slash_form(
         record, {inputs[label]: value for label, value in typed.items()},
         user_id=fx.MODERATOR_ID,
     )
-    answer = await submitted.first_response(TIMEOUT)
-    assert answer.type == 4, answer
+    answer, shown = await slash_answer(submitted)  # saving waits on the store: deferred
     assert only_embed(answer.data)["title"].startswith("Added statement #")
+    assert shown.ephemeral
     assert [row[1:] for row in statement_rows(bot_process, FORM_TEXT)] == [(fx.GUILD_ID, None)]
     found = only_embed(await ask(fake_discord, "!quote bus shelters will carry every language"))
     assert found["title"] == SPEAKER
@@ -187,10 +187,8 @@ async def test_remove_needs_the_confirm_button_and_undo_brings_it_back(
     record = await fake_discord.invoke_slash(
         "remove", {"kind": "statement", "entry": str(statement_id)}, user_id=fx.MODERATOR_ID
     )
-    first = await record.first_response(TIMEOUT)
-    assert first.type == 4 and first.data["flags"] & EPHEMERAL
-    confirm = record.original
-    assert confirm is not None and confirm.ephemeral
+    _, confirm = await slash_answer(record)
+    assert confirm.ephemeral
     assert only_embed(confirm)["title"].startswith(f"Remove statement #{statement_id} ")
     # Asking is not removing: the statement is still found until the button is pressed.
     assert await quote_shows(fake_discord, FRAGMENT, ADDED_TEXT)
@@ -200,7 +198,9 @@ async def test_remove_needs_the_confirm_button_and_undo_brings_it_back(
                   if c.get("label") == "Remove")
     pressed = await fake_discord.click(confirm.id, button["custom_id"], user_id=fx.MODERATOR_ID)
     update = await pressed.first_response(TIMEOUT)
-    assert update.type == 7 and confirm.components == []  # the buttons are gone
+    assert update.type == 6 and update.elapsed < DISCORD_DEADLINE  # acknowledged, then …
+    await pressed.wait_for(lambda r: r.kind == "edit_original", TIMEOUT)
+    assert confirm.components == []  # … the buttons are gone
     [(_, _, deleted_at)] = statement_rows(bot_process, ADDED_TEXT)
     assert deleted_at is not None  # kept, hidden
     assert not await quote_shows(fake_discord, FRAGMENT, ADDED_TEXT)

@@ -22,7 +22,7 @@ from bot.core.digest import DigestPost, DigestService, Trigger, digest_nonce, zo
 from bot.core.models import Answer
 from bot.discord_app.checks import hybrid_permissions_check
 from bot.discord_app.render import CHOICE_TEXT, CHOICES, render_embeds
-from bot.discord_app.respond import NO_PINGS
+from bot.discord_app.respond import NO_PINGS, acknowledge
 
 if TYPE_CHECKING:
     from datetime import date
@@ -194,8 +194,11 @@ class DigestCog(commands.Cog, name="Digest"):
                        allowed_mentions=NO_PINGS)
 
     @staticmethod
-    def _guild_id(ctx: commands.Context[CityBot]) -> int:
+    async def _server(ctx: commands.Context[CityBot]) -> int:
+        """The server's id, once a `/` command is acknowledged: every digest command reads or
+        writes the store, and its answer is the asker's only anyway."""
         assert ctx.guild is not None  # the permission check refuses DMs
+        await acknowledge(ctx)
         return ctx.guild.id
 
     @commands.hybrid_group(name="digest", fallback="status", invoke_without_command=True,
@@ -203,14 +206,14 @@ class DigestCog(commands.Cog, name="Digest"):
     @hybrid_permissions_check(manage_guild=True)
     async def digest(self, ctx: commands.Context[CityBot]) -> None:
         """Channel, time, zone, the next and the last post, the last error."""
-        await self._reply(ctx, await self.digests.status(self._guild_id(ctx), channel_label))
+        await self._reply(ctx, await self.digests.status(await self._server(ctx), channel_label))
 
     @digest.command(name="channel", description="The channel the daily digest is posted in")
     @app_commands.describe(channel="A text channel the bot can post in")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_channel(self, ctx: commands.Context[CityBot],
                              channel: discord.TextChannel) -> None:
-        answer = await self.digests.set_channel(self._guild_id(ctx), channel.id, channel_label)
+        answer = await self.digests.set_channel(await self._server(ctx), channel.id, channel_label)
         me = ctx.guild.me if ctx.guild is not None else None
         if me is not None:
             allowed = channel.permissions_for(me)
@@ -224,14 +227,14 @@ class DigestCog(commands.Cog, name="Digest"):
     @app_commands.describe(at="24-hour HH:MM, for example 08:30")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_time(self, ctx: commands.Context[CityBot], at: str) -> None:
-        await self._reply(ctx, await self.digests.set_time(self._guild_id(ctx), at,
+        await self._reply(ctx, await self.digests.set_time(await self._server(ctx), at,
                                                            channel_label))
 
     @digest.command(name="timezone", description="The server's time zone, e.g. America/Chicago")
     @app_commands.describe(zone="An IANA time zone name, e.g. Europe/London")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_timezone(self, ctx: commands.Context[CityBot], *, zone: str) -> None:
-        await self._reply(ctx, await self.digests.set_timezone(self._guild_id(ctx), zone,
+        await self._reply(ctx, await self.digests.set_timezone(await self._server(ctx), zone,
                                                                channel_label))
 
     @digest_timezone.autocomplete("zone")
@@ -247,19 +250,19 @@ class DigestCog(commands.Cog, name="Digest"):
     @digest.command(name="on", description="Post the digest every day")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_on(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, await self.digests.set_enabled(self._guild_id(ctx), True,
+        await self._reply(ctx, await self.digests.set_enabled(await self._server(ctx), True,
                                                               channel_label))
 
     @digest.command(name="off", description="Stop the daily digest")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_off(self, ctx: commands.Context[CityBot]) -> None:
-        await self._reply(ctx, await self.digests.set_enabled(self._guild_id(ctx), False,
+        await self._reply(ctx, await self.digests.set_enabled(await self._server(ctx), False,
                                                               channel_label))
 
     @digest.command(name="preview", description="Today's digest, shown only to you")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_preview(self, ctx: commands.Context[CityBot]) -> None:
-        embed = render_embeds(await self.digests.preview(self._guild_id(ctx)))[0]
+        embed = render_embeds(await self.digests.preview(await self._server(ctx)))[0]
         if ctx.interaction is not None:
             await ctx.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
             return
@@ -276,7 +279,7 @@ class DigestCog(commands.Cog, name="Digest"):
     @digest.command(name="now", description="Post today's digest now (it counts as today's)")
     @hybrid_permissions_check(manage_guild=True)
     async def digest_now(self, ctx: commands.Context[CityBot]) -> None:
-        guild_id = self._guild_id(ctx)
+        guild_id = await self._server(ctx)
         settings = await self.digests.settings(guild_id)
         if settings.channel_id is None:
             await self._reply(ctx, answers.error(

@@ -123,6 +123,10 @@ class RestRoutes:
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
+        if scope is not None and scope not in self.guilds:
+            # Discord's answer for a server the bot is not in (a DEV_GUILD_ID of another
+            # server): the bot's configuration, not a breach of the protocol.
+            return error(403, 50001, "Missing Access")
         commands = await request.json()
         problems = validation.check_commands(commands)
         if problems:
@@ -318,6 +322,14 @@ class RestRoutes:
         problems = validation.check_message(body, creates=True)
         if problems:
             return self._invalid(request, problems)
+        original = record.original
+        if original is not None and original.flags & LOADING and not original.deleted:
+            # As Discord does: the first follow-up after a deferred ("thinking") response
+            # fills that message in, shown as the defer said (its ephemeral flag wins).
+            shown = {k: v for k, v in body.items() if k != "flags"}
+            await self._apply_edit(original, shown, attachments)
+            self._record(record, Response("followup", None, body, self._elapsed(record), original))
+            return ok(original.payload)
         channel_id = int(record.payload["channel_id"])
         sent = await self._create(channel_id, body, attachments, "followup", record.id)
         self._record(record, Response("followup", None, body, self._elapsed(record), sent))

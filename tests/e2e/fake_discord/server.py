@@ -232,6 +232,23 @@ class FakeDiscord(RestRoutes):
         self._holds.append((re.compile(route_pattern), hold))
         return hold
 
+    def forget_history(self) -> None:
+        """Drop what the server remembers of past traffic (messages, requests, interactions,
+        the gateway's replay buffers and received frames), for runs of hundreds of thousands
+        of commands; call only while nothing is under way and the bot is connected. The bot's
+        messages with components stay: the bot edits them when their views time out."""
+        kept = [sent for sent in self.bot_messages if sent.components and not sent.deleted]
+        answered = {sent.interaction_id for sent in kept}
+        self.interactions = {i: r for i, r in self.interactions.items() if i in answered}
+        self.messages.clear()
+        self.nonces.clear()
+        self.bot_messages[:] = kept
+        self.messages.update((sent.id, sent.payload) for sent in kept)
+        self.requests.clear()
+        self.gateway.received.clear()
+        for session in self.gateway.sessions.values():
+            session.history.clear()
+
     # -- users talking --------------------------------------------------------------------
 
     async def send_message(

@@ -5,6 +5,7 @@ may change and answers with `Answer`s, which are rendered here."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import answers
+from bot.core.errors import StoreBusy
 from bot.core.matching import EntryKind, EntryRef
 from bot.core.moderation import Actor, Moderation, Outcome, Refusal
 from bot.core.moderation.replies import refused
@@ -44,12 +46,13 @@ from bot.discord_app.cogs.moderation.views import (
     review_view,
 )
 from bot.discord_app.render import CHOICES
-from bot.discord_app.respond import guild_id_of, reply
+from bot.discord_app.respond import acknowledge, guild_id_of, reply
 
 if TYPE_CHECKING:
     from bot.discord_app.app import CityBot
 
 Choices = list[app_commands.Choice[str]]
+FORM_READ_SECONDS = 2.0  # Discord wants the form within 3 s of the command
 Kind = Literal["city", "official", "statement"]
 AliasKind = Literal["city", "official"]
 
@@ -123,6 +126,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _add(self, ctx: commands.Context[CityBot], kind: EntryKind,
                    fields: Mapping[str, str | None]) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.add(await self.actor(ctx), kind, fields)
         await reply(ctx, outcome.answer)
 
@@ -180,11 +184,18 @@ class ModerationCog(commands.Cog, name="Moderation"):
     async def _open_edit_form(self, ctx: commands.Context[CityBot],
                               interaction: discord.Interaction, entry: str) -> None:
         """A form holding the statement as it is now; saving re-checks who submits it and
-        edits only if the statement is still at the version read here."""
+        edits only if the statement is still at the version read here. A form must be
+        Discord's first answer, so it cannot be deferred: a read that waits (behind a write
+        that waits on a busy store) is given up in time for the store's sentence instead."""
+        actor = await self.actor(ctx)
         try:
-            snap = await self.moderation.find(await self.actor(ctx), "statement", entry)
+            snap = await asyncio.wait_for(self.moderation.find(actor, "statement", entry),
+                                          FORM_READ_SECONDS)
         except Refusal as exc:
             await reply(ctx, refused(exc))
+            return
+        except TimeoutError:  # nothing written: a read, cancelled
+            await reply(ctx, answers.error(StoreBusy.message))
             return
         entry_id = str(snap["id"])
 
@@ -196,6 +207,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _edit(self, ctx: commands.Context[CityBot], kind: EntryKind, entry: str,
                     fields: Mapping[str, str | None]) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.edit(await self.actor(ctx), kind, entry, fields)
         await reply(ctx, outcome.answer)
 
@@ -221,6 +233,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                            entry="The entry (pick from the list, or its id)")
     @is_moderator()
     async def remove(self, ctx: commands.Context[CityBot], kind: Kind, *, entry: str) -> None:
+        await acknowledge(ctx)  # the confirmation is the member's only, as before
         actor = await self.actor(ctx)
         prepared = await self.moderation.prepare_remove(actor, kind, entry)
         if prepared.ref is None or prepared.version is None:
@@ -244,6 +257,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @app_commands.describe(kind="city, official or statement", entry="The entry's id")
     @is_moderator()
     async def restore(self, ctx: commands.Context[CityBot], kind: Kind, *, entry: str) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.restore(await self.actor(ctx), kind, entry)
         await reply(ctx, outcome.answer)
 
@@ -251,6 +265,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                              "(moderators)")
     @is_moderator()
     async def undo(self, ctx: commands.Context[CityBot]) -> None:
+        await acknowledge(ctx)
         await reply(ctx, (await self.moderation.undo(await self.actor(ctx))).answer)
 
     # ---- aliases and history ---------------------------------------------------------------
@@ -280,6 +295,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _alias(self, ctx: commands.Context[CityBot], operation: str, kind: AliasKind,
                      entry: str, name: str) -> None:
+        await acknowledge(ctx)
         actor = await self.actor(ctx)
         if ctx.interaction is None:  # `!alias add city Los Angeles LA`: the core cuts the line
             typed = ctx.message.content[len(ctx.prefix or ""):]
@@ -301,6 +317,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def history(self, ctx: commands.Context[CityBot], kind: Kind | None = None, *,
                       entry: str = "") -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.history(await self.actor(ctx), kind, entry)
         await reply(ctx, outcome.answer)
 
@@ -322,6 +339,8 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @in_server()
     async def suggest_statement(self, ctx: commands.Context[CityBot], *,
                                 flags: StatementFlags) -> None:
+        # In the channel: the proposer is answered by a reply to this message once decided.
+        await acknowledge(ctx, private=False)
         actor = await self.actor(ctx)
         by_prefix = ctx.interaction is None
         outcome = await self.moderation.suggest(
@@ -342,6 +361,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                              "(moderators)")
     @is_moderator()
     async def review(self, ctx: commands.Context[CityBot]) -> None:
+        await acknowledge(ctx, private=False)  # the queue's buttons outlive a restart
         outcome = await self.moderation.review(await self.actor(ctx), REVIEW_PAGE)
         view = review_view(outcome.suggestions)
         await ctx.send(embed=first_embed(outcome.answer), view=view or discord.utils.MISSING,
@@ -355,6 +375,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @is_moderator()
     async def export(self, ctx: commands.Context[CityBot],
                      scope: Literal["server", "global"] = "server") -> None:
+        await acknowledge(ctx)
         actor = await self.actor(ctx)
         try:
             data = await self.moderation.export(actor, 0 if scope == "global" else None)
@@ -380,6 +401,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
                      "entries")
     @hybrid_permissions_check(manage_guild=True)
     async def modrole_add(self, ctx: commands.Context[CityBot], role: discord.Role) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.set_mod_role(await self.actor(ctx), role.id, True,
                                                      role.mention)
         await reply(ctx, outcome.answer)
@@ -387,6 +409,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     @modrole.command(name="remove", description="Stop a role's members from moderating")
     @hybrid_permissions_check(manage_guild=True)
     async def modrole_remove(self, ctx: commands.Context[CityBot], role: discord.Role) -> None:
+        await acknowledge(ctx)
         outcome = await self.moderation.set_mod_role(await self.actor(ctx), role.id, False,
                                                      role.mention)
         await reply(ctx, outcome.answer)

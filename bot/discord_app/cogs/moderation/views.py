@@ -3,7 +3,6 @@ statement forms for long text (add, and edit prefilled with the current values).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,7 +19,7 @@ from bot.core.store.suggestions import SuggestionRow
 from bot.core.validation import LIMITS
 from bot.discord_app.checks import MODERATOR_NEEDED, interaction_actor, interaction_moderator
 from bot.discord_app.render import MODAL_TITLE, render_embeds
-from bot.discord_app.respond import NO_PINGS
+from bot.discord_app.respond import NO_PINGS, answer_error
 from bot.discord_app.views import OwnedView
 
 if TYPE_CHECKING:
@@ -47,9 +46,14 @@ class ConfirmRemove(OwnedView):
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        outcome = await self._remove(self.ref, self.version)
+        await interaction.response.defer()  # the removal may wait on the store longer than 3 s
+        try:
+            outcome = await self._remove(self.ref, self.version)
+        except Exception as exc:
+            await answer_error(interaction, exc, "remove")  # the buttons stay: try again
+            return
         self.stop()
-        await interaction.response.edit_message(embed=first_embed(outcome.answer), view=None)
+        await interaction.edit_original_response(embed=first_embed(outcome.answer), view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
@@ -90,10 +94,15 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button],
         bot: CityBot = interaction.client  # type: ignore[assignment]
         moderation = bot.core.moderation
         actor = await interaction_actor(interaction)
-        outcome = await moderation.decide(actor, self.suggestion_id, self.approve)
-        queue = await moderation.review(actor, REVIEW_PAGE)
-        await interaction.response.edit_message(embed=first_embed(queue.answer),
-                                                view=review_view(queue.suggestions))
+        await interaction.response.defer()  # deciding writes to the store, which may wait
+        try:
+            outcome = await moderation.decide(actor, self.suggestion_id, self.approve)
+            queue = await moderation.review(actor, REVIEW_PAGE)
+        except Exception as exc:
+            await answer_error(interaction, exc, "review")
+            return
+        await interaction.edit_original_response(embed=first_embed(queue.answer),
+                                                 view=review_view(queue.suggestions))
         await interaction.followup.send(embed=first_embed(outcome.answer), ephemeral=True)
         if outcome.changed and outcome.suggestion is not None:
             await tell_proposer(bot, outcome.suggestion)
@@ -167,15 +176,12 @@ class StatementInputs(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception,
                        /) -> None:
-        log.error("statement form failed", exc_info=error)
-        words = "Something went wrong on our side; nothing was saved."
-        with contextlib.suppress(discord.HTTPException, discord.InteractionResponded):
-            if interaction.response.is_done():
-                await interaction.followup.send(words, ephemeral=True,
-                                                allowed_mentions=NO_PINGS)
-            else:
-                await interaction.response.send_message(words, ephemeral=True,
-                                                        allowed_mentions=NO_PINGS)
+        await answer_error(interaction, error, "statement form")
+
+    async def answer(self, interaction: discord.Interaction, outcome: Outcome) -> None:
+        """The saved (or refused) change, filling in the acknowledgement of `on_submit`."""
+        await interaction.followup.send(embed=first_embed(outcome.answer), ephemeral=True,
+                                        allowed_mentions=NO_PINGS)
 
 
 class StatementForm(StatementInputs, title="Add a statement"):
@@ -191,10 +197,8 @@ class StatementForm(StatementInputs, title="Add a statement"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         for name, value in self.submitted().items():
             self.fields[name] = value or None
-        outcome = await self._submit(self.fields)
-        await interaction.response.send_message(embed=first_embed(outcome.answer),
-                                                ephemeral=outcome.answer.private,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # saving may wait
+        await self.answer(interaction, await self._submit(self.fields))
 
 
 EditStatement = Callable[[Actor, dict[str, str | None], int], Awaitable[Outcome]]
@@ -225,7 +229,5 @@ class EditStatementForm(StatementInputs):
         changes: dict[str, str | None] = {
             name: value for name, value in self.submitted().items()
             if value != self.shown[name]}
-        outcome = await self._edit(actor, changes, self.version)
-        await interaction.response.send_message(embed=first_embed(outcome.answer),
-                                                ephemeral=outcome.answer.private,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # saving may wait
+        await self.answer(interaction, await self._edit(actor, changes, self.version))
