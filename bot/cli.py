@@ -56,7 +56,51 @@ def build_parser() -> argparse.ArgumentParser:
         transfer.add_argument("--guild", type=int, help="a server's entries (default: global)")
     backup = command("backup", "copy the database to FILE, safely while the bot runs")
     backup.add_argument("file", type=Path, metavar="FILE")
+    migrate = command("migrate", "copy everything from one database into a new, empty one "
+                      "(e.g. SQLite to PostgreSQL), checked table by table")
+    migrate.add_argument("--from", dest="source", required=True, metavar="FROM",
+                         help="sqlite:///citybot.db, a file, or a postgresql:// URL")
+    migrate.add_argument("--to", dest="target", required=True, metavar="TO",
+                         help="the new database: a postgresql:// URL (or a SQLite file)")
     return parser
+
+
+def _location(given: str) -> Path | str:
+    """sqlite:///relative.db, sqlite:////absolute.db, a plain path, or a postgresql:// URL."""
+    if given.startswith(("postgresql://", "postgres://")):
+        return given
+    return Path(given.removeprefix("sqlite:///")) if given.startswith("sqlite:///") \
+        else Path(given)
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    """`citybot migrate --from … --to …`: all of it, in one transaction, or nothing."""
+    from bot.core.store import Store
+    from bot.core.store.copying import CopyRefused, copy_store
+    from bot.core.store.location import Database
+
+    source, target = _location(args.source), _location(args.target)
+    if isinstance(source, Path) and not source.is_file():
+        print(f"citybot: no database at {source}", file=sys.stderr)
+        return 1
+    if str(source) == str(target):
+        print("citybot: --from and --to name the same database", file=sys.stderr)
+        return 1
+    old = await Store.open(source)
+    try:
+        new = await Store.open(target)
+        try:
+            copied = await copy_store(old, new)
+        except CopyRefused as exc:
+            print(f"citybot: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await new.close()
+    finally:
+        await old.close()
+    rows = ", ".join(f"{count} {table}" for table, count in copied.items() if count)
+    print(f"copied {Database(source)} to {Database(target)}: {rows}; every table checked")
+    return 0
 
 
 async def _transfer(settings: Settings, args: argparse.Namespace) -> int:
@@ -186,6 +230,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_transfer(settings, args))
     if args.command == "digest":
         return asyncio.run(_digest_preview(settings, args.guild))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(args))
     if args.command == "backup":
         return _backup(settings.database_url or settings.database_path, args.file)
     return _console(settings, args)

@@ -1,4 +1,5 @@
-"""Two `citybot run` processes, two shards each, one database: four shards, one store.
+"""Two `citybot run` processes, two shards each, one database: four shards, one store; on
+SQLite (one file) and on PostgreSQL (one database, as processes on two machines would share).
 
 A server on each shard; process A runs shards 0-1, process B shards 2-3. Each command is
 answered once, by the process of its server's shard; what the owner changes in the bundled
@@ -10,14 +11,13 @@ no longer by its old ones; `citybot import` while both run is seen where it belo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.core.store import Store
 from tests.e2e.conftest import REPO_ROOT, BotProcess, shut_down, stop_clean
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
@@ -49,10 +49,21 @@ def text_of(message: SentMessage) -> str:
                      *(f["value"] for f in embed.get("fields") or [])])
 
 
-def statement_id(database: Path, words: str) -> int:
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-        return int(db.execute("SELECT id FROM statements WHERE guild_id = 0 AND text LIKE ?",
-                              (f"%{words}%",)).fetchone()[0])
+async def statement_id(database: Path | str, words: str) -> int:
+    store = await Store.open_reader(database)
+    try:
+        return int(await store._scalar(
+            "SELECT id FROM statements WHERE guild_id = 0 AND text LIKE ?", (f"%{words}%",)))
+    finally:
+        await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The settings that point both processes at one store."""
+    if request.param == "sqlite":
+        return {"DATABASE_PATH": str(tmp_path / "shared.db")}
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
 
 
 async def until_found(server: FakeDiscord, guild: fx.Guild, query: str, wanted: str) -> float:
@@ -64,14 +75,15 @@ async def until_found(server: FakeDiscord, guild: fx.Guild, query: str, wanted: 
     return loop.time() - started
 
 
-async def test_two_processes_serve_four_shards_from_one_store(tmp_path: Path) -> None:
+async def test_two_processes_serve_four_shards_from_one_store(
+        tmp_path: Path, shared: dict[str, str]) -> None:
+    database = shared.get("DATABASE_URL") or shared["DATABASE_PATH"]
     server, towns = await start_sharded(4)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    first = BotProcess(server, tmp_path / "a", {"SHARD_COUNT": "4", "SHARD_IDS": "0-1"})
+    first = BotProcess(server, tmp_path / "a", {"SHARD_COUNT": "4", "SHARD_IDS": "0-1", **shared})
     second = BotProcess(server, tmp_path / "b", {"SHARD_COUNT": "4", "SHARD_IDS": "2-3",
-                                                 "DATABASE_PATH": str(first.database)})
-    second.database = first.database
+                                                 **shared})
     try:
         await first.launch()
         await server.wait_shards_ready({0, 1}, 30)
@@ -90,7 +102,7 @@ async def test_two_processes_serve_four_shards_from_one_store(tmp_path: Path) ->
         assert len(server.bot_messages) == count
 
         # The owner edits a bundled statement through A; B finds it by its new words.
-        quote = statement_id(first.database, "always will be a sanctuary city")
+        quote = await statement_id(database, "always will be a sanctuary city")
         edited = await asked(server, towns[0], f"!edit statement {quote} text: {NEW_WORDS}",
                              user_id=fx.OWNER_ID)
         assert title(edited).startswith("Saved"), text_of(edited)
@@ -115,7 +127,7 @@ async def test_two_processes_serve_four_shards_from_one_store(tmp_path: Path) ->
         file.write_text(json.dumps(data))
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--env-file", str(first.env_file), "--database",
-            str(first.database), "import", str(file), "--guild", str(towns[3].id),
+            database, "import", str(file), "--guild", str(towns[3].id),
             cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         output, _ = await process.communicate()
         assert process.returncode == 0, output.decode()

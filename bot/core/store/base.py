@@ -137,6 +137,17 @@ class StoreBase:
     async def integrity_check(self) -> str:
         return await self._engine.integrity_check()
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """Reads in this block see one committed state (a copy of a live database)."""
+        async with self._engine.snapshot():
+            yield
+
+    async def after_bulk_copy(self, db: Connection, tables: Sequence[str]) -> None:
+        """Rows were written with their ids (citybot migrate): new rows must get ids after
+        them (PostgreSQL's identity sequences do not follow explicit ids by themselves)."""
+        await self._engine.after_bulk_copy(db, tables)
+
     async def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         async with self._db.execute(sql, tuple(params)) as cursor:
             row = await cursor.fetchone()

@@ -350,6 +350,32 @@ class PostgresEngine:
                 digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """Reads in this block (this task's) see one committed state: a read-only
+        REPEATABLE READ transaction on one connection."""
+        with _busy_when_transient():
+            conn = await self.pool.acquire()
+        try:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                token = _open_transaction.set(conn)
+                try:
+                    yield
+                finally:
+                    _open_transaction.reset(token)
+        finally:
+            await self.pool.release(conn)
+
+    async def after_bulk_copy(self, db: PgConnection, tables: Sequence[str]) -> None:
+        for table in tables:
+            has_identity = await db.execute_fetchall(
+                "SELECT pg_get_serial_sequence(?, 'id') IS NOT NULL FROM information_schema"
+                ".columns WHERE table_schema = current_schema() AND table_name = ?"
+                " AND column_name = 'id'", (table, table))
+            if has_identity and has_identity[0][0]:
+                await db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                                 f" (SELECT max(id) FROM {table}))")
+
     async def integrity_check(self) -> str:
         await self.pool.fetchval("SELECT 1")
         return "ok"

@@ -208,6 +208,20 @@ class SqliteEngine:
             destination.close()
         partial.replace(target)  # a reader never sees a half-written backup
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """Reads in this block see one committed state (a read transaction; WAL lets writers
+        go on meanwhile)."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                await self.db.execute("ROLLBACK")
+
+    async def after_bulk_copy(self, db: aiosqlite.Connection, tables: Sequence[str]) -> None:
+        """Nothing to do: a rowid is always past the largest one."""
+
     async def integrity_check(self) -> str:
         async with self.db.execute("PRAGMA integrity_check") as cursor:
             row = await cursor.fetchone()
