@@ -35,13 +35,14 @@ async def test_console_moderation_commands(core: Core) -> None:
         "Saved")
 
 
-def _run(db: Path, *args: str) -> int:
+def _run(db: Path | str, *args: str) -> int:
     return main(["--env-file", "/nonexistent", "--database", str(db), *args])
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_cli_export_then_import_all_or_nothing(tmp_path: Path, capsys) -> None:
-    db = tmp_path / "c.db"
+def test_cli_export_then_import_all_or_nothing(tmp_path: Path, database: Path | str,
+                                               capsys) -> None:
+    db = database  # export, import and ask, on either database
     out = tmp_path / "server.json"
     assert _run(db, "export", str(out), "--guild", "5") == 0
     data = json.loads(out.read_text())

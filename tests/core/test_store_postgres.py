@@ -4,12 +4,15 @@ held by another machine's process, LISTEN/NOTIFY; and the dialect's rewriting.""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
+from bot.cli import main
 from bot.core.errors import StoreBusy, StoreUnusable
 from bot.core.store import Store
 from bot.core.store.base import migrations
@@ -149,3 +152,27 @@ async def test_notify_wakes_the_follower_and_a_lost_listener_is_remade(postgres_
     finally:
         await reader.close()
         await writer.close()
+
+
+def test_backup_of_a_postgresql_database_is_pg_dump(
+        postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed here")
+    asyncio.run(_opened_and_closed(postgres_url))
+    target = tmp_path / "citybot.dump"
+    assert main(["--env-file", "/nonexistent", "--database", postgres_url, "backup",
+                 str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "pg_dump" in out and PASSWORD not in out
+    assert target.read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # no pg_dump to be found
+    assert main(["--env-file", "/nonexistent", "--database", postgres_url, "backup",
+                 str(tmp_path / "again.dump")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "back it up with pg_dump" in err and PASSWORD not in err
+
+
+async def _opened_and_closed(url: str) -> None:
+    store = await Store.open(url)
+    await store.close()
