@@ -176,3 +176,32 @@ def test_backup_of_a_postgresql_database_is_pg_dump(
 async def _opened_and_closed(url: str) -> None:
     store = await Store.open(url)
     await store.close()
+
+
+def test_database_url_wins_and_no_sqlite_file_is_made(
+        postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "citybot.db"))
+    assert main(["--env-file", "/nonexistent", "ask", "city seattle"]) == 0
+    assert "Seattle" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []  # the answer came from PostgreSQL; no file made
+
+
+def test_an_unreachable_server_at_start_is_one_line_and_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DATABASE_CONNECT_SECONDS", "1")
+    url = f"postgresql://citybot:{PASSWORD}@127.0.0.1:{port}/citybot"
+    assert main(["--env-file", "/nonexistent", "--database", url, "ask", "about"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) <= 2 and "retrying" in lines[0]  # the wait, said once
+    assert lines[-1].startswith("citybot: postgresql://citybot:***@127.0.0.1")
+    assert "cannot be reached" in lines[-1]
+    assert all(PASSWORD not in line and "Traceback" not in line for line in lines)

@@ -196,7 +196,9 @@ async def open_pool(url: str, *, size: int, connect_seconds: float) -> Any:
                 raise StoreUnusable(shown, f"the PostgreSQL server cannot be reached "
                                            f"({exc or type(exc).__name__}; tried for "
                                            f"{connect_seconds:.0f} s)") from exc
-            log.warning("%s: PostgreSQL not reachable yet (%s); retrying", shown, exc)
+            if delay == 0.5:  # one line for the wait, not one per try
+                log.warning("%s: PostgreSQL not reachable yet (%s); retrying for up to %.0f s",
+                            shown, exc, connect_seconds)
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, 5.0)
         except ValueError as exc:  # a URL asyncpg cannot read
