@@ -25,7 +25,8 @@ def word_groups(options: dict[str, list[str]], postings: dict[str, Sequence[int]
                 budget: int) -> list[Sequence[int]]:
     """One posting per query word (the union of its stand-ins'), smallest first. A word
     too common to count anyway is stood for by its most frequent stand-in."""
-    sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items() if found}
+    sizes = {w: sum(map(len, map(postings.__getitem__, found)))
+             for w, found in options.items() if found}
     groups: list[Sequence[int]] = []
     for word in sorted(sizes, key=sizes.__getitem__):
         lists = [postings[o] for o in options[word]]

@@ -57,6 +57,10 @@ SCAN_QUICK = 1_000  # the same for autocomplete
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
 JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
+# An entry's best so far while ranking: (score, label, matched); a `Hit` only for those
+# returned (a frozen dataclass costs more to build than a tuple).
+_Best = tuple[float, str, str]
+
 
 class _Shard:
     """The documents of one scope: slots, postings and the words they are made of."""
@@ -96,6 +100,7 @@ class _Query:
     norm: str
     words: list[str]
     quick: bool  # autocomplete: fewer candidates, no second pass for misspelt real words
+    words_only: bool = False  # names: only those found through their words (no trigrams)
     grams: set[str] | None = None
 
 
@@ -276,20 +281,21 @@ class FuzzyIndex:
     # ---- search ---------------------------------------------------------------------------
 
     def search(self, query: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 10, *,
-               quick: bool = False) -> list[Hit]:
+               quick: bool = False, words_only: bool = False) -> list[Hit]:
         """Best hits first, one per entry. Never raises on any string. `quick` (for
-        autocomplete, on every keystroke) ranks fewer candidates."""
+        autocomplete, on every keystroke) ranks fewer candidates; `words_only`, names found
+        through their words only, a typo or two within a word (no trigram search)."""
         norm = fast_normalize_query(query) if isinstance(query, str) else ""
         if not norm:
             return []
-        parsed = _Query(norm, norm.split(), quick)
-        best: dict[EntryRef, Hit] = {}
+        parsed = _Query(norm, norm.split(), quick, words_only)
+        best: dict[EntryRef, _Best] = {}
         for scope in dict.fromkeys(scopes):
             shard = self._shards.get(scope)
             if shard is not None and shard.refs:
                 self._rank(shard, parsed, limit, best)
-        hits = sorted(best.values(), key=lambda h: (-h.score, len(h.matched), h.label))
-        return hits[:limit]
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], len(kv[1][2]), kv[1][1]))
+        return [Hit(ref, *found) for ref, found in ranked[:limit]]
 
     def prefixed(self, prefix: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 25
                  ) -> list[Hit]:
@@ -317,7 +323,7 @@ class FuzzyIndex:
                 grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
                 posting = min((shard.postings.get(g, ()) for g in grams), key=len)
                 slots += [slot for slot in islice(posting, limit * 8)
-                          if start in f" {texts[slot]}" and not texts[slot].startswith(norm)
+                          if start in texts[slot] and not texts[slot].startswith(norm)
                           ][: limit - len(slots)]
             for slot in slots:
                 ref = shard.slot_ref[slot]
@@ -325,7 +331,7 @@ class FuzzyIndex:
                     found[ref] = Hit(ref, 90.0, self.label(ref), shard.display[slot])
         return list(found.values())[:limit]
 
-    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, Hit]) -> None:
+    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, _Best]) -> None:
         if shard.live() <= self._full_scan_below:
             self._score(shard, query.norm, range(len(shard.texts)), limit, best)
         elif self._words:
@@ -337,6 +343,17 @@ class FuzzyIndex:
             # name has is a typo, and the name it belongs to may hold no other word typed,
             # so then trigrams find the rest.
             by_words, all_known = self._word_candidates(shard, query)
+            if query.words_only:
+                self._score(shard, query.norm, by_words, limit, best, JUDGED)
+                return
+            if query.quick:
+                # Autocomplete: the last word is mostly unfinished, so its words are rarely
+                # a sure match; both kinds of candidates are ranked at once, and only the
+                # scorer's best `JUDGED` judged.
+                seen = set(by_words)
+                by_words += [s for s in self._name_candidates(shard, query) if s not in seen]
+                self._score(shard, query.norm, by_words, JUDGED, best, JUDGED)
+                return
             top = self._score(shard, query.norm, by_words, limit, best)
             if all_known and top >= SURE_NAME:
                 return
@@ -345,8 +362,9 @@ class FuzzyIndex:
             self._score(shard, query.norm, slots, limit, best)
 
     def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,
-               best: dict[EntryRef, Hit]) -> float:
-        """Rank `slots` with the scorer into `best` (one hit per entry, its best string);
+               best: dict[EntryRef, _Best], judged: int | None = None) -> float:
+        """Rank `slots` with the scorer into `best` (one hit per entry, its best string),
+        judging the scorer's best `judged` (by default twice `limit`, at least `JUDGED`);
         returns the best score among them."""
         if not slots:
             return 0.0
@@ -354,17 +372,17 @@ class FuzzyIndex:
         if not isinstance(slots, range):
             texts = [texts[s] for s in slots]
         ranked = process.extract(
-            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, JUDGED)
-        )
+            norm, texts, scorer=self._scorer, processor=None,
+            limit=judged or max(limit * 2, JUDGED))
         slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
         live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]] is not None]
         top = 0.0
         for (_, slot), score in zip(live, self._judge(norm, [t for t, _ in live]), strict=True):
             ref = slot_ref[slot]
             top = max(top, score)
-            if ref not in best or score > best[ref].score:
+            if ref not in best or score > best[ref][0]:
                 label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
-                best[ref] = Hit(ref, score, label, display[slot])
+                best[ref] = (score, label, display[slot])
         return top
 
     # ---- candidates: names ------------------------------------------------------------------
@@ -400,8 +418,8 @@ class FuzzyIndex:
             # First each known word as itself; then, if no document holds that phrase,
             # every word of 3+ letters may be misspelt, even into another real word.
             options = vocabulary.options(words, len(shard.texts), loose)
-            sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items()
-                     if found}
+            sizes = {w: sum(map(len, map(postings.__getitem__, found)))
+                     for w, found in options.items() if found}
             if not sizes:
                 return []
             most = SCAN_QUICK if query.quick else SCAN_LOOSE if loose else SCAN_MOST
@@ -429,7 +447,7 @@ class FuzzyIndex:
         if pairs:
             pairs[-1] = pairs[-1].rstrip()  # the last word may be unfinished
         texts = shard.texts
-        score = {s: sum(p in f" {texts[s]} " for p in pairs) for s in counted}
+        score = {s: sum(map(f" {texts[s]} ".__contains__, pairs)) for s in counted}
         counted.sort(key=score.__getitem__, reverse=True)  # stable: counts break ties
         return counted[:rerank]
 
