@@ -109,6 +109,8 @@ class FuzzyIndex:
 
     Each scope (guild) has its own shard, so an entry is only ever ranked for the scopes
     that may see it, and a big server cannot crowd the global entries out of the candidates.
+    With `shared_texts`, equal strings of different entries (where and when a statement was
+    said: "in a statement", "Monday") are held once, not once per entry.
     With `label_joins_text`, the label given to `put` is a prefix (a speaker) and the entry
     is labelled "prefix: first text", without holding that text twice.
     """
@@ -123,6 +125,7 @@ class FuzzyIndex:
         posting_budget: int = 3_500,
         rerank: int = 80,
         label_joins_text: bool = False,
+        shared_texts: bool = False,
     ) -> None:
         self._scorer = scorer
         self._judge = judge
@@ -131,6 +134,7 @@ class FuzzyIndex:
         self._posting_budget = posting_budget
         self._rerank = rerank
         self._joins = label_joins_text
+        self._strings: dict[str, str] | None = {} if shared_texts else None
         self._shards: dict[int, _Shard] = {}
         self._scope_of: dict[EntryRef, int] = {}
         self._labels: dict[EntryRef, str] = {}
@@ -197,6 +201,9 @@ class FuzzyIndex:
             if not norm or norm in seen:
                 continue
             seen.add(norm)
+            if self._strings is not None:
+                norm = self._strings.setdefault(norm, norm)
+                text = self._strings.setdefault(text, text)
             slot = len(shard.texts)
             shard.texts.append(norm)
             shard.display.append(text)
