@@ -40,6 +40,7 @@ import rapidfuzz  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from bench.corpus import SEED, Query, build_corpus  # noqa: E402
+from bench.peers import build_peers  # noqa: E402
 from bot.core.catalog import Catalog  # noqa: E402
 from bot.core.dataset import parse_dataset  # noqa: E402
 from bot.core.matching import EntryRef  # noqa: E402
@@ -161,7 +162,8 @@ def _prefixes(text: str) -> list[str]:
     return [text[:n] for n in cuts]
 
 
-async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> dict[str, Any]:
+async def measure(size: int, cache: Path, naive_limit: int, commands: bool,
+                  peers: bool = True) -> dict[str, Any]:
     db_path, query_path = _paths(cache, size)
     synthetic = [Query(q["category"], q["kind"], q["text"], frozenset(q["answers"]))
                  for q in json.loads(query_path.read_text())]
@@ -284,11 +286,62 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
             entry["naive_acc"] = sum(r["naive_right"] for r in sub) / len(sub)
         rows[group] = entry
     result["rows"] = rows
+    if peers:
+        result["peers"] = _measure_peers(lookup, db_path, naive, queries)
     result["misses"] = [
         (q.category, q.text, key) for q, key, right in zip(queries, ours_keys, ours_right,
                                                            strict=True) if not right
     ][:40]
     return result
+
+
+PEER_GROUPS = {"names": NAME_CATEGORIES, "fragments": FRAGMENT_CATEGORIES,
+               **{c: (c,) for c in (*NAME_CATEGORIES, *FRAGMENT_CATEGORIES)}}
+
+
+def _measure_peers(lookup: Lookup, db_path: Path,
+                   naive: dict[str, tuple[list[str], list[EntryRef]]],
+                   queries: list[Query]) -> dict[str, Any]:
+    """Ours and each installed peer on the same queries, in one process, interleaved (the
+    order turned with every query), so they see the same machine."""
+    rss0, t0 = _status_kb("VmRSS"), time.perf_counter()
+    peers, notes = build_peers({kind: texts for kind, (texts, _) in naive.items()})
+    out: dict[str, Any] = {"notes": notes, "build_s": time.perf_counter() - t0,
+                           "build_mb": (_status_kb("VmRSS") - rss0) / 1024, "rows": {}}
+    synthetic = [q for q in queries if not q.category.startswith(ARTICLE)] or queries
+    names = ["ours", *(peer.name for peer in peers)]
+    times: dict[str, dict[str, list[float]]] = {n: {} for n in names}
+    tops: dict[str, list[EntryRef | None]] = {n: [] for n in names}
+    clock = time.perf_counter
+
+    def ours(kind: str, text: str) -> EntryRef | None:
+        hits = lookup.hits(kind, text, None)  # type: ignore[arg-type]
+        return hits[0].ref if hits else None
+
+    def peer_top(peer: Any) -> Any:
+        def top(kind: str, text: str) -> EntryRef | None:
+            found = peer.top(kind, normalize_query(text))
+            return None if found is None else naive[kind][1][found]
+        return top
+
+    engines = [("ours", ours), *((peer.name, peer_top(peer)) for peer in peers)]
+    for i, q in enumerate(synthetic):
+        turn = i % len(engines)
+        for name, engine in engines[turn:] + engines[:turn]:
+            t0 = clock()
+            ref = engine(q.kind, q.text)
+            times[name].setdefault(q.category, []).append(clock() - t0)
+            tops[name].append(ref)
+    right = {n: [k in q.answers for k, q in zip(_keys_of(db_path, tops[n]), synthetic,
+                                               strict=True)] for n in names}
+    for group, categories in PEER_GROUPS.items():
+        idx = [i for i, q in enumerate(synthetic) if q.category in categories]
+        if not idx:
+            continue
+        out["rows"][group] = {n: {**_ms([t for c in categories for t in times[n].get(c, [])]),
+                                  "acc": sum(right[n][i] for i in idx) / len(idx)}
+                              for n in names}
+    return out
 
 
 def _measure_updates(catalog: Catalog, queries: list[Query]) -> dict[str, Any]:
@@ -467,6 +520,27 @@ def report(results: list[dict[str, Any]]) -> str:
             f"{_f(u['compact_s'] and u['compact_s'] * 1e3, 0)} | {_f(r['startup_s'])} | "
             f"{r['rss_ready_mb']:,.0f} | {r['rss_peak_mb']:,.0f} |"
         )
+    if any("peers" in r for r in results):
+        lines += ["", "Peers beside ours on the same strings and queries, in one process, "
+                  "interleaved (`bench/peers.py`); ratio = peer / ours (above 1: ours faster):",
+                  "", "| size | queries | engine | median ms | p99 ms | top-1 | median ratio "
+                  "| p99 ratio |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        for r in results:
+            peers = r.get("peers")
+            if not peers:
+                continue
+            for note in peers["notes"]:
+                lines.append(f"| {_size(r)} | — | {note} | | | | | |")
+            for group, row in peers["rows"].items():
+                mine = row["ours"]
+                for name, m in row.items():
+                    ratio = ("" if name == "ours" else
+                             f"{m['median'] / mine['median']:.2f}× | {m['p99'] / mine['p99']:.2f}×")
+                    lines.append(f"| {_size(r)} | {group} ({m['n']}) | {name} | "
+                                 f"{_f(m['median'], 3)} | {_f(m['p99'], 2)} | {_pct(m['acc'])} | "
+                                 f"{ratio or '— | —'} |")
+            lines.append(f"| {_size(r)} | peers' index build | {peers['build_s']:.1f} s, "
+                         f"+{peers['build_mb']:,.0f} MB RSS | | | | | |")
     if any("commands" in r for r in results):
         lines += ["", "Whole commands through the core (`Lookup.run`, one core), per second:", ""]
         keys = next(r["commands"] for r in results if "commands" in r).keys()
@@ -493,6 +567,8 @@ def main() -> None:
                         help="comma-separated statement counts; 'seed' is the bundled article")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 statements")
     parser.add_argument("--commands", action="store_true", help="measure whole commands too")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip symspellpy/FTS5 and tantivy (bench/peers.py)")
     parser.add_argument("--queries", type=int, default=600, help="labelled queries per size")
     parser.add_argument("--naive-limit", type=int, default=40,
                         help="naive scans per query category above 10k (0: all)")
@@ -511,8 +587,8 @@ def main() -> None:
             asyncio.run(build(size, args.cache_dir, args.queries))
         else:
             limit = 0 if size <= 10_000 else (8 if size >= 1_000_000 else args.naive_limit)
-            print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands)),
-                             default=str))
+            print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands,
+                                                 not args.no_peers)), default=str))
         return
 
     results = []
@@ -523,7 +599,8 @@ def main() -> None:
         subprocess.run([*common, "--child", "build"], check=True)
         print(f"size {size or 'seed'}: measuring", file=sys.stderr)
         out = subprocess.run([*common, "--child", "measure",
-                              *(["--commands"] if args.commands else [])],
+                              *(["--commands"] if args.commands else []),
+                              *(["--no-peers"] if args.no_peers else [])],
                              check=True, capture_output=True, text=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(results[-1]["misses"][:10]), file=sys.stderr)
