@@ -344,6 +344,106 @@ def _measure_peers(lookup: Lookup, db_path: Path,
     return out
 
 
+SERVER_OFFSET = 10_000_000  # entry ids of the servers' entries, clear of the article's
+
+
+def _server_rows(servers: int) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
+    """`servers` servers (guilds 1..N) of about 100 entries each (45 officials, 45
+    statements, 4-5 cities) as the slim rows `Catalog.apply` takes, cut from one corpus."""
+    raw = build_corpus(servers * 45, queries=6).raw
+    keys: dict[str, tuple[int, int]] = {}  # key -> (id, guild)
+    rows: dict[str, list[tuple]] = {"city": [], "official": [], "statement": []}
+    described: dict[str, list[tuple]] = {"city": [], "statement": []}
+    for kind, field in (("city", "cities"), ("official", "people")):
+        for i, row in enumerate(raw[field]):
+            id_, guild = SERVER_OFFSET + i, 1 + i % servers
+            keys[row["key"]] = (id_, guild)
+            rows[kind] += [(id_, guild, row["name"], a) for a in row["aliases"] or [None]]
+            if kind == "city":
+                described["city"].append((id_, guild, f"{row['name']} keeps its policy", None))
+    names = {row["key"]: row["name"] for row in raw["people"]}
+    for i, row in enumerate(raw["statements"]):
+        id_, guild = SERVER_OFFSET + i, 1 + i % servers
+        rows["statement"].append((id_, guild, names[row["speaker"]], row["text"]))
+        described["statement"].append((id_, guild, row["where"], row["when"]))
+    return rows, described
+
+
+def _server_queries(rows: dict[str, list[tuple]], guild: int) -> list[tuple[str, str]]:
+    """Lookups of one server's own entries: its names with a typo, fragments of its quotes."""
+    import random
+    rng = random.Random(SEED)
+    from bench.corpus import typo
+    out: list[tuple[str, str]] = []
+    for kind in ("city", "official"):
+        out += [(kind, typo(rng, r[2], 1)) for r in rows[kind] if r[1] == guild and r[3] is None]
+    for r in rows["statement"]:
+        if r[1] == guild:
+            words = r[3].split()
+            at = rng.randrange(max(1, len(words) - 3))
+            out.append(("statement", " ".join(words[at : at + 3])))
+    return out
+
+
+async def measure_servers(servers: int, cache: Path) -> dict[str, Any]:
+    """The article plus `servers` servers of ~100 entries: what each server adds to start-up
+    and memory, and a lookup in one server beside the same lookup with that server alone."""
+    db_path, _ = _paths(cache, 0)
+    rows, described = _server_rows(servers)
+    entries = len({r[0] for r in rows["official"]}) + len({r[0] for r in rows["city"]}) + len(
+        rows["statement"])
+    lookups = {}
+    out: dict[str, Any] = {"servers": servers, "entries": entries}
+    for label, keep in (("one", {1}), ("all", None)):
+        gc.collect()
+        store = await Store.open(db_path)
+        lookup = await Lookup.start(store)  # the article
+        await store.close()
+        gc.collect()
+        rss0, t0 = _status_kb("VmRSS"), time.perf_counter()
+        for kind in ("city", "official", "statement"):
+            mine = [r for r in rows[kind] if keep is None or r[1] in keep]
+            told = [r for r in described.get(kind, []) if keep is None or r[1] in keep]
+            lookup.catalog.apply(kind, (), mine, told)  # type: ignore[arg-type]
+        for index in lookup.catalog.all_indexes():
+            index.warm()
+        gc.collect()
+        out[label] = {"build_s": time.perf_counter() - t0,
+                      "kb": (_status_kb("VmRSS") - rss0)}
+        lookups[label] = lookup
+    queries = _server_queries(rows, 1)
+    times: dict[str, list[float]] = {"one": [], "all": []}
+    clock = time.perf_counter
+    for round_ in range(5):
+        for i, (kind, text) in enumerate(queries):
+            for label in (("one", "all") if (i + round_) % 2 == 0 else ("all", "one")):
+                t0 = clock()
+                lookups[label].hits(kind, text, 1)  # type: ignore[arg-type]
+                times[label].append(clock() - t0)
+    out["lookup"] = {label: _ms(ts) for label, ts in times.items()}
+    return out
+
+
+def report_servers(r: dict[str, Any]) -> str:
+    n, one, every, look = r["servers"], r["one"], r["all"], r["lookup"]
+    return "\n".join([
+        f"Many servers: the article + {n:,} servers of ~100 entries ({r['entries']:,} entries "
+        "in all), put through `Catalog.apply` from slim rows (the rows' own strings, read "
+        "from the store at start-up, are not in the RSS added); a lookup in server 1 (its "
+        "names with a typo, 3-word fragments of its statements) beside the same lookup in a "
+        "process holding server 1 alone, interleaved:", "",
+        "| | server 1 alone | all servers | all / alone |", "| --- | ---: | ---: | ---: |",
+        f"| lookup median ms | {_f(look['one']['median'], 3)} | {_f(look['all']['median'], 3)} "
+        f"| {look['all']['median'] / look['one']['median']:.2f}× |",
+        f"| lookup p99 ms | {_f(look['one']['p99'], 3)} | {_f(look['all']['p99'], 3)} | "
+        f"{look['all']['p99'] / look['one']['p99']:.2f}× |",
+        f"| build ms per server | {one['build_s'] * 1e3:.2f} | {every['build_s'] / n * 1e3:.2f} "
+        f"| {every['build_s'] / n / max(one['build_s'], 1e-9):.2f}× |",
+        f"| RSS added, KB per server | — | {every['kb'] / n:,.1f} | |",
+        f"| RSS added, bytes per entry held | — | {every['kb'] * 1024 / r['entries']:,.0f} | |",
+    ])
+
+
 def _measure_updates(catalog: Catalog, queries: list[Query]) -> dict[str, Any]:
     """Add, edit and remove entries in place; each must show in the very next search."""
     index = catalog.indexes["statement"]
@@ -567,6 +667,8 @@ def main() -> None:
                         help="comma-separated statement counts; 'seed' is the bundled article")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 statements")
     parser.add_argument("--commands", action="store_true", help="measure whole commands too")
+    parser.add_argument("--servers", type=int, default=0,
+                        help="also measure the article + N servers of ~100 entries each")
     parser.add_argument("--no-peers", action="store_true",
                         help="skip symspellpy/FTS5 and tantivy (bench/peers.py)")
     parser.add_argument("--queries", type=int, default=600, help="labelled queries per size")
@@ -574,7 +676,8 @@ def main() -> None:
                         help="naive scans per query category above 10k (0: all)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/citybot-bench"))
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
-    parser.add_argument("--child", choices=("build", "measure"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("build", "measure", "servers"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [0 if s.strip() == "seed" else int(s) for s in args.sizes.split(",") if s.strip()]
     if args.million and 1_000_000 not in sizes:
@@ -585,6 +688,8 @@ def main() -> None:
         size = sizes[0]
         if args.child == "build":
             asyncio.run(build(size, args.cache_dir, args.queries))
+        elif args.child == "servers":
+            print(json.dumps(asyncio.run(measure_servers(args.servers, args.cache_dir))))
         else:
             limit = 0 if size <= 10_000 else (8 if size >= 1_000_000 else args.naive_limit)
             print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands,
@@ -605,6 +710,13 @@ def main() -> None:
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(results[-1]["misses"][:10]), file=sys.stderr)
     table = report(results)
+    if args.servers:
+        common = [sys.executable, __file__, "--sizes", "seed", "--cache-dir", str(args.cache_dir)]
+        subprocess.run([*common, "--child", "build"], check=True)
+        print(f"{args.servers:,} servers: measuring", file=sys.stderr)
+        out = subprocess.run([*common, "--servers", str(args.servers), "--child", "servers"],
+                             check=True, capture_output=True, text=True).stdout
+        table += "\n\n" + report_servers(json.loads(out.strip().splitlines()[-1]))
     print(table)
     if args.write:
         (ROOT / "bench" / "RESULTS.md").write_text(

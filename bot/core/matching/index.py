@@ -63,19 +63,24 @@ _Best = tuple[float, str, str]
 
 
 class _Shard:
-    """The documents of one scope: slots, postings and the words they are made of."""
+    """The documents of one scope: slots, postings and the words they are made of.
+
+    A shard ranked whole (most servers' own: a few dozen entries) has no postings: they
+    are built when it first grows past `full_scan_below`, so ten thousand small servers
+    cost their strings, not ten thousand vocabularies.
+    """
 
     __slots__ = ("by_text", "dead", "display", "labels", "postings", "refs", "slot_ref",
                  "texts", "words")
 
-    def __init__(self, words: bool) -> None:
+    def __init__(self) -> None:
         self.texts: list[str] = []  # normalised; "" once removed
         self.display: list[str] = []  # as given; "" once removed
         self.slot_ref: list[EntryRef | None] = []
         self.refs: dict[EntryRef, int] = {}  # an entry's first slot; its others follow it
-        self.words = Vocabulary()
+        self.words: Vocabulary | None = None  # None while the shard is ranked whole
         # trigram -> ascending slots (names); for statements, the words' own postings
-        self.postings: dict[str, array] = self.words.postings if words else {}
+        self.postings: dict[str, array] | None = None
         # (label, ref) sorted, for the empty autocomplete box
         self.labels: list[tuple[str, EntryRef]] | None = None
         self.by_text: array | None = None  # slots sorted by their text, for prefixes
@@ -168,8 +173,9 @@ class FuzzyIndex:
         if self._words:  # statements: only a moderator's empty box lists them, rarely
             return
         for shard in self._shards.values():
-            self._sorted_labels(shard)
-            self._sorted_texts(shard)
+            if shard.words is not None:  # a small shard sorts in microseconds when asked
+                self._sorted_labels(shard)
+                self._sorted_texts(shard)
 
     def _sorted_labels(self, shard: _Shard) -> list[tuple[str, EntryRef]]:
         if shard.labels is None:
@@ -192,10 +198,9 @@ class FuzzyIndex:
             self.remove(ref)
         shard = self._shards.get(scope)
         if shard is None:
-            shard = self._shards[scope] = _Shard(self._words)
+            shard = self._shards[scope] = _Shard()
         first = len(shard.texts)
         seen: set[str] = set()
-        postings, words = shard.postings, self._words
         for text in texts:
             norm = fast_normalize(text)
             if not norm or norm in seen:
@@ -208,24 +213,39 @@ class FuzzyIndex:
             shard.texts.append(norm)
             shard.display.append(text)
             shard.slot_ref.append(ref)
-            shard.words.add(set(norm.split()), slot)
-            if not words:  # names are also found by their trigrams
-                grams = trigrams(norm)
-                if not postings.keys() >= grams:  # some are new (checked in C)
-                    for gram in grams:
-                        if gram not in postings:
-                            postings[gram] = array("I")
-                # Append the slot to every posting in one loop in C (start-up time).
-                any(map(_append, map(postings.__getitem__, grams), repeat(slot)))
+            if shard.words is not None:
+                self._post(shard, norm, slot)
             if shard.by_text is not None:
                 insort(shard.by_text, slot, key=shard.texts.__getitem__)
         if len(shard.texts) == first:
             return
+        if shard.words is None and shard.live() > self._full_scan_below:
+            self._build_postings(shard)
         shard.refs[ref] = first
         self._scope_of[ref] = scope
         self._labels[ref] = sys.intern(label) if self._joins else label
         if shard.labels is not None:
             insort(shard.labels, (self.label(ref), ref))
+
+    def _post(self, shard: _Shard, norm: str, slot: int) -> None:
+        words, postings = shard.words, shard.postings
+        assert words is not None and postings is not None
+        words.add(set(norm.split()), slot)
+        if not self._words:  # names are also found by their trigrams
+            grams = trigrams(norm)
+            if not postings.keys() >= grams:  # some are new (checked in C)
+                for gram in grams:
+                    if gram not in postings:
+                        postings[gram] = array("I")
+            # Append the slot to every posting in one loop in C (start-up time).
+            any(map(_append, map(postings.__getitem__, grams), repeat(slot)))
+
+    def _build_postings(self, shard: _Shard) -> None:
+        shard.words = Vocabulary()
+        shard.postings = shard.words.postings if self._words else {}
+        for slot, norm in enumerate(shard.texts):
+            if norm:
+                self._post(shard, norm, slot)
 
     def remove(self, ref: EntryRef) -> None:
         scope = self._scope_of.get(ref)
@@ -279,6 +299,9 @@ class FuzzyIndex:
     def _compact(shard: _Shard) -> None:
         # Slots keep their numbers (a removed one stays an empty string), so this is one
         # pass over the postings in C, not a rebuild.
+        if shard.words is None or shard.postings is None:  # no postings to clean
+            shard.dead = 0
+            return
         alive = bytearray(ref is not None for ref in shard.slot_ref)
         shard.words.compact(alive)
         if shard.postings is not shard.words.postings:  # names: their trigrams too
@@ -327,9 +350,13 @@ class FuzzyIndex:
                 # Too few names begin with it: names with a later word that does, among
                 # those holding the rarest of its trigrams.
                 start = " " + norm
-                grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
-                posting = min((shard.postings.get(g, ()) for g in grams), key=len)
-                slots += [slot for slot in islice(posting, limit * 8)
+                if shard.postings is None:  # a small shard: every name
+                    posting: Iterable[int] = range(len(texts))
+                else:
+                    grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
+                    posting = islice(min((shard.postings.get(g, ()) for g in grams), key=len),
+                                     limit * 8)
+                slots += [slot for slot in posting
                           if start in texts[slot] and not texts[slot].startswith(norm)
                           ][: limit - len(slots)]
             for slot in slots:
@@ -339,7 +366,7 @@ class FuzzyIndex:
         return list(found.values())[:limit]
 
     def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, _Best]) -> None:
-        if shard.live() <= self._full_scan_below:
+        if shard.words is None or shard.live() <= self._full_scan_below:
             self._score(shard, query.norm, range(len(shard.texts)), limit, best)
         elif self._words:
             self._score(shard, query.norm, self._fragment_candidates(shard, query), limit, best)
