@@ -139,7 +139,8 @@ class FuzzyIndex:
         self._posting_budget = posting_budget
         self._rerank = rerank
         self._joins = label_joins_text
-        self._strings: dict[str, str] | None = {} if shared_texts else None
+        # text as given -> (that text, normalised), each held once
+        self._shared: dict[str, tuple[str, str]] | None = {} if shared_texts else None
         self._shards: dict[int, _Shard] = {}
         self._scope_of: dict[EntryRef, int] = {}
         self._labels: dict[EntryRef, str] = {}
@@ -201,14 +202,18 @@ class FuzzyIndex:
             shard = self._shards[scope] = _Shard()
         first = len(shard.texts)
         seen: set[str] = set()
+        shared = self._shared
         for text in texts:
-            norm = fast_normalize(text)
+            if shared is None:
+                norm = fast_normalize(text)
+            else:  # normalised once, and held once, however many entries have it
+                held = shared.get(text)
+                if held is None:
+                    held = shared[text] = (text, fast_normalize(text))
+                text, norm = held
             if not norm or norm in seen:
                 continue
             seen.add(norm)
-            if self._strings is not None:
-                norm = self._strings.setdefault(norm, norm)
-                text = self._strings.setdefault(text, text)
             slot = len(shard.texts)
             shard.texts.append(norm)
             shard.display.append(text)
