@@ -222,9 +222,13 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool,
     result["complete_empty"] = _ms(empty_times)
     result["complete_empty_first_ms"] = empty_first * 1e3
 
+    result["rss_peak_mb"] = _status_kb("VmHWM") / 1024  # before the naive scan's and peers'
+    naive = _naive_choices(db_path)
+    if peers:  # before the updates below, so ours answers from the index as loaded
+        result["peers"] = _measure_peers(lookup, db_path, naive, queries)
+
     # -- in-place updates through the catalog ----------------------------------------------
     result["updates"] = _measure_updates(lookup.catalog, typed)
-    result["rss_peak_mb"] = _status_kb("VmHWM") / 1024  # before the naive scan's own copies
 
     # -- commands through the core ---------------------------------------------------------
     if commands:
@@ -233,7 +237,6 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool,
     # -- accuracy and the naive full scan --------------------------------------------------
     ours_keys = _keys_of(db_path, ours_top)
     ours_right = [key in q.answers for key, q in zip(ours_keys, queries, strict=True)]
-    naive = _naive_choices(db_path)
     await store.close()
     counts: dict[str, int] = {}
     naive_rows: list[dict[str, Any]] = []
@@ -286,8 +289,6 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool,
             entry["naive_acc"] = sum(r["naive_right"] for r in sub) / len(sub)
         rows[group] = entry
     result["rows"] = rows
-    if peers:
-        result["peers"] = _measure_peers(lookup, db_path, naive, queries)
     result["misses"] = [
         (q.category, q.text, key) for q, key, right in zip(queries, ours_keys, ours_right,
                                                            strict=True) if not right
