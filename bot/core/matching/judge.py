@@ -69,9 +69,7 @@ class Judge:
         self._near.clear()
 
     def _near_words(self, i: int, text: str) -> dict[str, float]:
-        near_words = self._near.get(i)
-        if near_words is not None:
-            return near_words
+        """The words that may stand for typed word `i`, and how alike each is."""
         if self._vocabulary is None:
             texts = (text,) if self._texts is None else self._texts
             self._vocabulary = sorted(set(" ".join(texts).split()))
@@ -136,7 +134,9 @@ class Judge:
                     word = found = word + typed[i]
                     similarity = 1 - 1 / (len(word) + 1)
                 else:
-                    near = self._near_words(i, text)
+                    near = self._near.get(i)
+                    if near is None:
+                        near = self._near_words(i, text)
                     held = near.keys() & present  # in C; the most alike of them stands for it
                     similarity, found = max((near[w], w) for w in held) if held else (0.0, "")
                     if similarity < 1 - 1 / (len(word) + 1) and len(word) >= FUZZY_WORD:
