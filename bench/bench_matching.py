@@ -3,6 +3,11 @@
     python bench/bench_matching.py                      # seed, 1k, 10k, 100k
     python bench/bench_matching.py --sizes 1000 --commands
     python bench/bench_matching.py --million --write    # adds 1M; writes bench/RESULTS.md
+    python bench/bench_matching.py --sizes seed --servers 10000   # many small servers
+
+Needs only `pip install -e '.[bench]'` (no test extras); with it, the peers of
+`bench/peers.py` (symspellpy + SQLite FTS5, tantivy) run beside ours in one process,
+interleaved (`--no-peers` skips them; a peer not installed is named and skipped).
 
 Each size is a real SQLite file written through the project's store (`Store.insert_dataset`
 of a synthetic dataset from `bench/corpus.py`, after the bundled article), cached in
@@ -350,7 +355,8 @@ SERVER_OFFSET = 10_000_000  # entry ids of the servers' entries, clear of the ar
 
 def _server_rows(servers: int) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
     """`servers` servers (guilds 1..N) of about 100 entries each (45 officials, 45
-    statements, 4-5 cities) as the slim rows `Catalog.apply` takes, cut from one corpus."""
+    statements, 4-5 cities; fewer officials and cities past 2,222 servers, as the corpus
+    caps officials at 100,000) as the slim rows `Catalog.apply` takes, cut from one corpus."""
     raw = build_corpus(servers * 45, queries=6).raw
     keys: dict[str, tuple[int, int]] = {}  # key -> (id, guild)
     rows: dict[str, list[tuple]] = {"city": [], "official": [], "statement": []}
@@ -428,8 +434,9 @@ async def measure_servers(servers: int, cache: Path) -> dict[str, Any]:
 def report_servers(r: dict[str, Any]) -> str:
     n, one, every, look = r["servers"], r["one"], r["all"], r["lookup"]
     return "\n".join([
-        f"Many servers: the article + {n:,} servers of ~100 entries ({r['entries']:,} entries "
-        "in all), put through `Catalog.apply` from slim rows (the rows' own strings, read "
+        f"Many servers: the article + {n:,} servers of ~{r['entries'] / n:.0f} entries "
+        f"({r['entries']:,} in all; the corpus caps officials at 100,000), put through "
+        "`Catalog.apply` from slim rows (the rows' own strings, read "
         "from the store at start-up, are not in the RSS added); a lookup in server 1 (its "
         "names with a typo, 3-word fragments of its statements) beside the same lookup in a "
         "process holding server 1 alone, interleaved:", "",
