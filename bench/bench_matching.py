@@ -3,6 +3,11 @@
     python bench/bench_matching.py                      # seed, 1k, 10k, 100k
     python bench/bench_matching.py --sizes 1000 --commands
     python bench/bench_matching.py --million --write    # adds 1M; writes bench/RESULTS.md
+    python bench/bench_matching.py --sizes seed --servers 10000   # many small servers
+
+Needs only `pip install -e '.[bench]'` (no test extras); with it, the peers of
+`bench/peers.py` (symspellpy + SQLite FTS5, tantivy) run beside ours in one process,
+interleaved (`--no-peers` skips them; a peer not installed is named and skipped).
 
 Each size is a real SQLite file written through the project's store (`Store.insert_dataset`
 of a synthetic dataset from `bench/corpus.py`, after the bundled article), cached in
@@ -40,6 +45,7 @@ import rapidfuzz  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from bench.corpus import SEED, Query, build_corpus  # noqa: E402
+from bench.peers import build_peers  # noqa: E402
 from bot.core.catalog import Catalog  # noqa: E402
 from bot.core.dataset import parse_dataset  # noqa: E402
 from bot.core.matching import EntryRef  # noqa: E402
@@ -161,7 +167,8 @@ def _prefixes(text: str) -> list[str]:
     return [text[:n] for n in cuts]
 
 
-async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> dict[str, Any]:
+async def measure(size: int, cache: Path, naive_limit: int, commands: bool,
+                  peers: bool = True) -> dict[str, Any]:
     db_path, query_path = _paths(cache, size)
     synthetic = [Query(q["category"], q["kind"], q["text"], frozenset(q["answers"]))
                  for q in json.loads(query_path.read_text())]
@@ -220,9 +227,13 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
     result["complete_empty"] = _ms(empty_times)
     result["complete_empty_first_ms"] = empty_first * 1e3
 
+    result["rss_peak_mb"] = _status_kb("VmHWM") / 1024  # before the naive scan's and peers'
+    naive = _naive_choices(db_path)
+    if peers:  # before the updates below, so ours answers from the index as loaded
+        result["peers"] = _measure_peers(lookup, db_path, naive, queries)
+
     # -- in-place updates through the catalog ----------------------------------------------
     result["updates"] = _measure_updates(lookup.catalog, typed)
-    result["rss_peak_mb"] = _status_kb("VmHWM") / 1024  # before the naive scan's own copies
 
     # -- commands through the core ---------------------------------------------------------
     if commands:
@@ -231,7 +242,6 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
     # -- accuracy and the naive full scan --------------------------------------------------
     ours_keys = _keys_of(db_path, ours_top)
     ours_right = [key in q.answers for key, q in zip(ours_keys, queries, strict=True)]
-    naive = _naive_choices(db_path)
     await store.close()
     counts: dict[str, int] = {}
     naive_rows: list[dict[str, Any]] = []
@@ -289,6 +299,157 @@ async def measure(size: int, cache: Path, naive_limit: int, commands: bool) -> d
                                                            strict=True) if not right
     ][:40]
     return result
+
+
+PEER_GROUPS = {"names": NAME_CATEGORIES, "fragments": FRAGMENT_CATEGORIES,
+               **{c: (c,) for c in (*NAME_CATEGORIES, *FRAGMENT_CATEGORIES)}}
+
+
+def _measure_peers(lookup: Lookup, db_path: Path,
+                   naive: dict[str, tuple[list[str], list[EntryRef]]],
+                   queries: list[Query]) -> dict[str, Any]:
+    """Ours and each installed peer on the same queries, in one process, interleaved (the
+    order turned with every query), so they see the same machine."""
+    rss0, t0 = _status_kb("VmRSS"), time.perf_counter()
+    peers, notes = build_peers({kind: texts for kind, (texts, _) in naive.items()})
+    out: dict[str, Any] = {"notes": notes, "build_s": time.perf_counter() - t0,
+                           "build_mb": (_status_kb("VmRSS") - rss0) / 1024, "rows": {}}
+    synthetic = [q for q in queries if not q.category.startswith(ARTICLE)] or queries
+    names = ["ours", *(peer.name for peer in peers)]
+    times: dict[str, dict[str, list[float]]] = {n: {} for n in names}
+    tops: dict[str, list[EntryRef | None]] = {n: [] for n in names}
+    clock = time.perf_counter
+
+    def ours(kind: str, text: str) -> EntryRef | None:
+        hits = lookup.hits(kind, text, None)  # type: ignore[arg-type]
+        return hits[0].ref if hits else None
+
+    def peer_top(peer: Any) -> Any:
+        def top(kind: str, text: str) -> EntryRef | None:
+            found = peer.top(kind, normalize_query(text))
+            return None if found is None else naive[kind][1][found]
+        return top
+
+    engines = [("ours", ours), *((peer.name, peer_top(peer)) for peer in peers)]
+    for i, q in enumerate(synthetic):
+        turn = i % len(engines)
+        for name, engine in engines[turn:] + engines[:turn]:
+            t0 = clock()
+            ref = engine(q.kind, q.text)
+            times[name].setdefault(q.category, []).append(clock() - t0)
+            tops[name].append(ref)
+    right = {n: [k in q.answers for k, q in zip(_keys_of(db_path, tops[n]), synthetic,
+                                               strict=True)] for n in names}
+    for group, categories in PEER_GROUPS.items():
+        idx = [i for i, q in enumerate(synthetic) if q.category in categories]
+        if not idx:
+            continue
+        out["rows"][group] = {n: {**_ms([t for c in categories for t in times[n].get(c, [])]),
+                                  "acc": sum(right[n][i] for i in idx) / len(idx)}
+                              for n in names}
+    return out
+
+
+SERVER_OFFSET = 10_000_000  # entry ids of the servers' entries, clear of the article's
+
+
+def _server_rows(servers: int) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
+    """`servers` servers (guilds 1..N) of about 100 entries each (45 officials, 45
+    statements, 4-5 cities; fewer officials and cities past 2,222 servers, as the corpus
+    caps officials at 100,000) as the slim rows `Catalog.apply` takes, cut from one corpus."""
+    raw = build_corpus(servers * 45, queries=6).raw
+    keys: dict[str, tuple[int, int]] = {}  # key -> (id, guild)
+    rows: dict[str, list[tuple]] = {"city": [], "official": [], "statement": []}
+    described: dict[str, list[tuple]] = {"city": [], "statement": []}
+    for kind, field in (("city", "cities"), ("official", "people")):
+        for i, row in enumerate(raw[field]):
+            id_, guild = SERVER_OFFSET + i, 1 + i % servers
+            keys[row["key"]] = (id_, guild)
+            rows[kind] += [(id_, guild, row["name"], a) for a in row["aliases"] or [None]]
+            if kind == "city":
+                described["city"].append((id_, guild, f"{row['name']} keeps its policy", None))
+    names = {row["key"]: row["name"] for row in raw["people"]}
+    for i, row in enumerate(raw["statements"]):
+        id_, guild = SERVER_OFFSET + i, 1 + i % servers
+        rows["statement"].append((id_, guild, names[row["speaker"]], row["text"]))
+        described["statement"].append((id_, guild, row["where"], row["when"]))
+    return rows, described
+
+
+def _server_queries(rows: dict[str, list[tuple]], guild: int) -> list[tuple[str, str]]:
+    """Lookups of one server's own entries: its names with a typo, fragments of its quotes."""
+    import random
+    rng = random.Random(SEED)
+    from bench.corpus import typo
+    out: list[tuple[str, str]] = []
+    for kind in ("city", "official"):
+        out += [(kind, typo(rng, r[2], 1)) for r in rows[kind] if r[1] == guild and r[3] is None]
+    for r in rows["statement"]:
+        if r[1] == guild:
+            words = r[3].split()
+            at = rng.randrange(max(1, len(words) - 3))
+            out.append(("statement", " ".join(words[at : at + 3])))
+    return out
+
+
+async def measure_servers(servers: int, cache: Path) -> dict[str, Any]:
+    """The article plus `servers` servers of ~100 entries: what each server adds to start-up
+    and memory, and a lookup in one server beside the same lookup with that server alone."""
+    db_path, _ = _paths(cache, 0)
+    rows, described = _server_rows(servers)
+    entries = len({r[0] for r in rows["official"]}) + len({r[0] for r in rows["city"]}) + len(
+        rows["statement"])
+    lookups = {}
+    out: dict[str, Any] = {"servers": servers, "entries": entries}
+    for label, keep in (("one", {1}), ("all", None)):
+        gc.collect()
+        store = await Store.open(db_path)
+        lookup = await Lookup.start(store)  # the article
+        await store.close()
+        gc.collect()
+        rss0, t0 = _status_kb("VmRSS"), time.perf_counter()
+        for kind in ("city", "official", "statement"):
+            mine = [r for r in rows[kind] if keep is None or r[1] in keep]
+            told = [r for r in described.get(kind, []) if keep is None or r[1] in keep]
+            lookup.catalog.apply(kind, (), mine, told)  # type: ignore[arg-type]
+        for index in lookup.catalog.all_indexes():
+            index.warm()
+        gc.collect()
+        out[label] = {"build_s": time.perf_counter() - t0,
+                      "kb": (_status_kb("VmRSS") - rss0)}
+        lookups[label] = lookup
+    queries = _server_queries(rows, 1)
+    times: dict[str, list[float]] = {"one": [], "all": []}
+    clock = time.perf_counter
+    for round_ in range(5):
+        for i, (kind, text) in enumerate(queries):
+            for label in (("one", "all") if (i + round_) % 2 == 0 else ("all", "one")):
+                t0 = clock()
+                lookups[label].hits(kind, text, 1)  # type: ignore[arg-type]
+                times[label].append(clock() - t0)
+    out["lookup"] = {label: _ms(ts) for label, ts in times.items()}
+    return out
+
+
+def report_servers(r: dict[str, Any]) -> str:
+    n, one, every, look = r["servers"], r["one"], r["all"], r["lookup"]
+    return "\n".join([
+        f"Many servers: the article + {n:,} servers of ~{r['entries'] / n:.0f} entries "
+        f"({r['entries']:,} in all; the corpus caps officials at 100,000), put through "
+        "`Catalog.apply` from slim rows (the rows' own strings, read "
+        "from the store at start-up, are not in the RSS added); a lookup in server 1 (its "
+        "names with a typo, 3-word fragments of its statements) beside the same lookup in a "
+        "process holding server 1 alone, interleaved:", "",
+        "| | server 1 alone | all servers | all / alone |", "| --- | ---: | ---: | ---: |",
+        f"| lookup median ms | {_f(look['one']['median'], 3)} | {_f(look['all']['median'], 3)} "
+        f"| {look['all']['median'] / look['one']['median']:.2f}× |",
+        f"| lookup p99 ms | {_f(look['one']['p99'], 3)} | {_f(look['all']['p99'], 3)} | "
+        f"{look['all']['p99'] / look['one']['p99']:.2f}× |",
+        f"| build ms per server | {one['build_s'] * 1e3:.2f} | {every['build_s'] / n * 1e3:.2f} "
+        f"| {every['build_s'] / n / max(one['build_s'], 1e-9):.2f}× |",
+        f"| RSS added, KB per server | — | {every['kb'] / n:,.1f} | |",
+        f"| RSS added, bytes per entry held | — | {every['kb'] * 1024 / r['entries']:,.0f} | |",
+    ])
 
 
 def _measure_updates(catalog: Catalog, queries: list[Query]) -> dict[str, Any]:
@@ -467,6 +628,27 @@ def report(results: list[dict[str, Any]]) -> str:
             f"{_f(u['compact_s'] and u['compact_s'] * 1e3, 0)} | {_f(r['startup_s'])} | "
             f"{r['rss_ready_mb']:,.0f} | {r['rss_peak_mb']:,.0f} |"
         )
+    if any("peers" in r for r in results):
+        lines += ["", "Peers beside ours on the same strings and queries, in one process, "
+                  "interleaved (`bench/peers.py`); ratio = peer / ours (above 1: ours faster):",
+                  "", "| size | queries | engine | median ms | p99 ms | top-1 | median ratio "
+                  "| p99 ratio |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        for r in results:
+            peers = r.get("peers")
+            if not peers:
+                continue
+            for note in peers["notes"]:
+                lines.append(f"| {_size(r)} | — | {note} | | | | | |")
+            for group, row in peers["rows"].items():
+                mine = row["ours"]
+                for name, m in row.items():
+                    ratio = ("" if name == "ours" else
+                             f"{m['median'] / mine['median']:.2f}× | {m['p99'] / mine['p99']:.2f}×")
+                    lines.append(f"| {_size(r)} | {group} ({m['n']}) | {name} | "
+                                 f"{_f(m['median'], 3)} | {_f(m['p99'], 2)} | {_pct(m['acc'])} | "
+                                 f"{ratio or '— | —'} |")
+            lines.append(f"| {_size(r)} | peers' index build | {peers['build_s']:.1f} s, "
+                         f"+{peers['build_mb']:,.0f} MB RSS | | | | | |")
     if any("commands" in r for r in results):
         lines += ["", "Whole commands through the core (`Lookup.run`, one core), per second:", ""]
         keys = next(r["commands"] for r in results if "commands" in r).keys()
@@ -493,12 +675,17 @@ def main() -> None:
                         help="comma-separated statement counts; 'seed' is the bundled article")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 statements")
     parser.add_argument("--commands", action="store_true", help="measure whole commands too")
+    parser.add_argument("--servers", type=int, default=0,
+                        help="also measure the article + N servers of ~100 entries each")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip symspellpy/FTS5 and tantivy (bench/peers.py)")
     parser.add_argument("--queries", type=int, default=600, help="labelled queries per size")
     parser.add_argument("--naive-limit", type=int, default=40,
                         help="naive scans per query category above 10k (0: all)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/citybot-bench"))
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
-    parser.add_argument("--child", choices=("build", "measure"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("build", "measure", "servers"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [0 if s.strip() == "seed" else int(s) for s in args.sizes.split(",") if s.strip()]
     if args.million and 1_000_000 not in sizes:
@@ -509,10 +696,12 @@ def main() -> None:
         size = sizes[0]
         if args.child == "build":
             asyncio.run(build(size, args.cache_dir, args.queries))
+        elif args.child == "servers":
+            print(json.dumps(asyncio.run(measure_servers(args.servers, args.cache_dir))))
         else:
             limit = 0 if size <= 10_000 else (8 if size >= 1_000_000 else args.naive_limit)
-            print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands)),
-                             default=str))
+            print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands,
+                                                 not args.no_peers)), default=str))
         return
 
     results = []
@@ -523,11 +712,19 @@ def main() -> None:
         subprocess.run([*common, "--child", "build"], check=True)
         print(f"size {size or 'seed'}: measuring", file=sys.stderr)
         out = subprocess.run([*common, "--child", "measure",
-                              *(["--commands"] if args.commands else [])],
+                              *(["--commands"] if args.commands else []),
+                              *(["--no-peers"] if args.no_peers else [])],
                              check=True, capture_output=True, text=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(results[-1]["misses"][:10]), file=sys.stderr)
     table = report(results)
+    if args.servers:
+        common = [sys.executable, __file__, "--sizes", "seed", "--cache-dir", str(args.cache_dir)]
+        subprocess.run([*common, "--child", "build"], check=True)
+        print(f"{args.servers:,} servers: measuring", file=sys.stderr)
+        out = subprocess.run([*common, "--servers", str(args.servers), "--child", "servers"],
+                             check=True, capture_output=True, text=True).stdout
+        table += "\n\n" + report_servers(json.loads(out.strip().splitlines()[-1]))
     print(table)
     if args.write:
         (ROOT / "bench" / "RESULTS.md").write_text(

@@ -29,7 +29,8 @@ class Catalog:
         self.position = 0
         # Searched only: each entry under its texts of that field, with no label of its own.
         self.described: dict[Described, FuzzyIndex] = {
-            "stance": text_index(), "key fact": text_index(), "said": text_index(),
+            "stance": text_index(), "key fact": text_index(),
+            "said": text_index(shared_texts=True),  # the same few places and days, mostly
         }
 
     def all_indexes(self) -> list[FuzzyIndex]:

@@ -12,9 +12,9 @@ from rapidfuzz.process import extractOne
 from bot.core import answers, searching
 from bot.core.catalog import Catalog
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
-from bot.core.matching import EntryKind, EntryRef, Hit, fast_normalize_query
+from bot.core.matching import EntryKind, EntryRef, Hit, fast_normalize, fast_normalize_query
 from bot.core.models import Answer, Source
-from bot.core.resolve import Resolution, resolve
+from bot.core.resolve import LIKELY, Resolution, resolve
 from bot.core.scope import scopes_for
 from bot.core.store import Store
 
@@ -265,9 +265,11 @@ class Lookup:
             # typed): fuzzy names would only pad the list below it.
             index = self.catalog.indexes[k]
             found = index.prefixed(typed, scopes, limit)
-            if not found and len(typed) > SHORT_PREFIX and not (
-                    hits and hits[0].score >= SURE_STATEMENT):
-                found = index.search(text, scopes, limit, quick=True)
+            if not found and len(typed) > SHORT_PREFIX and not _from_a_statement(hits, typed):
+                # Statements that match well leave room for a name typed nearly right
+                # only: its words, a typo or two within a word, are enough to find it.
+                found = index.search(text, scopes, limit, quick=True, words_only=bool(
+                    hits) and hits[0].score >= LIKELY)
             hits += found
         hits.sort(key=lambda h: -h.score)
         choices: dict[str, Choice] = {}
@@ -283,6 +285,16 @@ class Lookup:
                 choice = _choice(hit.label)
             choices.setdefault(choice.value, choice)
         return list(choices.values())
+
+
+def _from_a_statement(hits: list[Hit], typed: str) -> bool:
+    """Whether the words typed (normalised) are plainly a statement's: the best statement
+    scores as a sure match, or one of the best holds them as typed, the last word perhaps
+    unfinished (its score then counts that word as partial, below SURE_STATEMENT)."""
+    if hits and hits[0].score >= SURE_STATEMENT:
+        return True
+    start = " " + typed
+    return any(start in " " + fast_normalize(hit.matched) for hit in hits[:3])
 
 
 def clip_choice(text: str, limit: int = 100) -> str:

@@ -25,7 +25,8 @@ def word_groups(options: dict[str, list[str]], postings: dict[str, Sequence[int]
                 budget: int) -> list[Sequence[int]]:
     """One posting per query word (the union of its stand-ins'), smallest first. A word
     too common to count anyway is stood for by its most frequent stand-in."""
-    sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items() if found}
+    sizes = {w: sum(map(len, map(postings.__getitem__, found)))
+             for w, found in options.items() if found}
     groups: list[Sequence[int]] = []
     for word in sorted(sizes, key=sizes.__getitem__):
         lists = [postings[o] for o in options[word]]
@@ -110,6 +111,8 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     if len(options[anchor]) > 1 and enough is None:
         docs.sort()
         del docs[most:]
+    if enough is None and len(options[anchor]) == 1 and len(postings[options[anchor][0]]) > most:
+        docs = _with_next_rarest(postings, words, options, anchor, most) or docs
     # The longest run of words spelled one way only must be there as it is: a cheap `in`
     # that leaves few documents for the phrase itself.
     runs, run = [], []
@@ -141,6 +144,19 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
         "(?:" + "|".join(map(re.escape, spelled)) + ")" for spelled in spellings))
     search = pattern.search
     return list(islice((s for s in docs if search(texts[s])), enough))
+
+
+def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
+                      options: dict[str, list[str]], anchor: str, most: int) -> list[int]:
+    """When even the rarest word is too common to scan all its documents (a million
+    statements), the first `most` of those that also hold the next rarest word spelled one
+    way only: a set intersection in C instead of the first `most` of the rarest word's own,
+    which may all lack the phrase."""
+    others = [w for w in words if w != anchor and options[w] == [w]]
+    if not others:
+        return []
+    second = min(others, key=lambda w: len(postings[w]))
+    return sorted(set(postings[options[anchor][0]]).intersection(postings[second]))[:most]
 
 
 def _likeliest(spellings: list[list[str]], postings: dict[str, Sequence[int]]

@@ -57,21 +57,30 @@ SCAN_QUICK = 1_000  # the same for autocomplete
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
 JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
+# An entry's best so far while ranking: (score, label, matched); a `Hit` only for those
+# returned (a frozen dataclass costs more to build than a tuple).
+_Best = tuple[float, str, str]
+
 
 class _Shard:
-    """The documents of one scope: slots, postings and the words they are made of."""
+    """The documents of one scope: slots, postings and the words they are made of.
+
+    A shard ranked whole (most servers' own: a few dozen entries) has no postings: they
+    are built when it first grows past `full_scan_below`, so ten thousand small servers
+    cost their strings, not ten thousand vocabularies.
+    """
 
     __slots__ = ("by_text", "dead", "display", "labels", "postings", "refs", "slot_ref",
                  "texts", "words")
 
-    def __init__(self, words: bool) -> None:
+    def __init__(self) -> None:
         self.texts: list[str] = []  # normalised; "" once removed
         self.display: list[str] = []  # as given; "" once removed
         self.slot_ref: list[EntryRef | None] = []
         self.refs: dict[EntryRef, int] = {}  # an entry's first slot; its others follow it
-        self.words = Vocabulary()
+        self.words: Vocabulary | None = None  # None while the shard is ranked whole
         # trigram -> ascending slots (names); for statements, the words' own postings
-        self.postings: dict[str, array] = self.words.postings if words else {}
+        self.postings: dict[str, array] | None = None
         # (label, ref) sorted, for the empty autocomplete box
         self.labels: list[tuple[str, EntryRef]] | None = None
         self.by_text: array | None = None  # slots sorted by their text, for prefixes
@@ -96,6 +105,7 @@ class _Query:
     norm: str
     words: list[str]
     quick: bool  # autocomplete: fewer candidates, no second pass for misspelt real words
+    words_only: bool = False  # names: only those found through their words (no trigrams)
     grams: set[str] | None = None
 
 
@@ -104,6 +114,8 @@ class FuzzyIndex:
 
     Each scope (guild) has its own shard, so an entry is only ever ranked for the scopes
     that may see it, and a big server cannot crowd the global entries out of the candidates.
+    With `shared_texts`, equal strings of different entries (where and when a statement was
+    said: "in a statement", "Monday") are held once, not once per entry.
     With `label_joins_text`, the label given to `put` is a prefix (a speaker) and the entry
     is labelled "prefix: first text", without holding that text twice.
     """
@@ -118,6 +130,7 @@ class FuzzyIndex:
         posting_budget: int = 3_500,
         rerank: int = 80,
         label_joins_text: bool = False,
+        shared_texts: bool = False,
     ) -> None:
         self._scorer = scorer
         self._judge = judge
@@ -126,6 +139,8 @@ class FuzzyIndex:
         self._posting_budget = posting_budget
         self._rerank = rerank
         self._joins = label_joins_text
+        # text as given -> (that text, normalised), each held once
+        self._shared: dict[str, tuple[str, str]] | None = {} if shared_texts else None
         self._shards: dict[int, _Shard] = {}
         self._scope_of: dict[EntryRef, int] = {}
         self._labels: dict[EntryRef, str] = {}
@@ -159,8 +174,9 @@ class FuzzyIndex:
         if self._words:  # statements: only a moderator's empty box lists them, rarely
             return
         for shard in self._shards.values():
-            self._sorted_labels(shard)
-            self._sorted_texts(shard)
+            if shard.words is not None:  # a small shard sorts in microseconds when asked
+                self._sorted_labels(shard)
+                self._sorted_texts(shard)
 
     def _sorted_labels(self, shard: _Shard) -> list[tuple[str, EntryRef]]:
         if shard.labels is None:
@@ -183,12 +199,18 @@ class FuzzyIndex:
             self.remove(ref)
         shard = self._shards.get(scope)
         if shard is None:
-            shard = self._shards[scope] = _Shard(self._words)
+            shard = self._shards[scope] = _Shard()
         first = len(shard.texts)
         seen: set[str] = set()
-        postings, words = shard.postings, self._words
+        shared = self._shared
         for text in texts:
-            norm = fast_normalize(text)
+            if shared is None:
+                norm = fast_normalize(text)
+            else:  # normalised once, and held once, however many entries have it
+                held = shared.get(text)
+                if held is None:
+                    held = shared[text] = (text, fast_normalize(text))
+                text, norm = held
             if not norm or norm in seen:
                 continue
             seen.add(norm)
@@ -196,24 +218,39 @@ class FuzzyIndex:
             shard.texts.append(norm)
             shard.display.append(text)
             shard.slot_ref.append(ref)
-            shard.words.add(set(norm.split()), slot)
-            if not words:  # names are also found by their trigrams
-                grams = trigrams(norm)
-                if not postings.keys() >= grams:  # some are new (checked in C)
-                    for gram in grams:
-                        if gram not in postings:
-                            postings[gram] = array("I")
-                # Append the slot to every posting in one loop in C (start-up time).
-                any(map(_append, map(postings.__getitem__, grams), repeat(slot)))
+            if shard.words is not None:
+                self._post(shard, norm, slot)
             if shard.by_text is not None:
                 insort(shard.by_text, slot, key=shard.texts.__getitem__)
         if len(shard.texts) == first:
             return
+        if shard.words is None and shard.live() > self._full_scan_below:
+            self._build_postings(shard)
         shard.refs[ref] = first
         self._scope_of[ref] = scope
         self._labels[ref] = sys.intern(label) if self._joins else label
         if shard.labels is not None:
             insort(shard.labels, (self.label(ref), ref))
+
+    def _post(self, shard: _Shard, norm: str, slot: int) -> None:
+        words, postings = shard.words, shard.postings
+        assert words is not None and postings is not None
+        words.add(set(norm.split()), slot)
+        if not self._words:  # names are also found by their trigrams
+            grams = trigrams(norm)
+            if not postings.keys() >= grams:  # some are new (checked in C)
+                for gram in grams:
+                    if gram not in postings:
+                        postings[gram] = array("I")
+            # Append the slot to every posting in one loop in C (start-up time).
+            any(map(_append, map(postings.__getitem__, grams), repeat(slot)))
+
+    def _build_postings(self, shard: _Shard) -> None:
+        shard.words = Vocabulary()
+        shard.postings = shard.words.postings if self._words else {}
+        for slot, norm in enumerate(shard.texts):
+            if norm:
+                self._post(shard, norm, slot)
 
     def remove(self, ref: EntryRef) -> None:
         scope = self._scope_of.get(ref)
@@ -267,6 +304,9 @@ class FuzzyIndex:
     def _compact(shard: _Shard) -> None:
         # Slots keep their numbers (a removed one stays an empty string), so this is one
         # pass over the postings in C, not a rebuild.
+        if shard.words is None or shard.postings is None:  # no postings to clean
+            shard.dead = 0
+            return
         alive = bytearray(ref is not None for ref in shard.slot_ref)
         shard.words.compact(alive)
         if shard.postings is not shard.words.postings:  # names: their trigrams too
@@ -276,20 +316,21 @@ class FuzzyIndex:
     # ---- search ---------------------------------------------------------------------------
 
     def search(self, query: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 10, *,
-               quick: bool = False) -> list[Hit]:
+               quick: bool = False, words_only: bool = False) -> list[Hit]:
         """Best hits first, one per entry. Never raises on any string. `quick` (for
-        autocomplete, on every keystroke) ranks fewer candidates."""
+        autocomplete, on every keystroke) ranks fewer candidates; `words_only`, names found
+        through their words only, a typo or two within a word (no trigram search)."""
         norm = fast_normalize_query(query) if isinstance(query, str) else ""
         if not norm:
             return []
-        parsed = _Query(norm, norm.split(), quick)
-        best: dict[EntryRef, Hit] = {}
+        parsed = _Query(norm, norm.split(), quick, words_only)
+        best: dict[EntryRef, _Best] = {}
         for scope in dict.fromkeys(scopes):
             shard = self._shards.get(scope)
             if shard is not None and shard.refs:
                 self._rank(shard, parsed, limit, best)
-        hits = sorted(best.values(), key=lambda h: (-h.score, len(h.matched), h.label))
-        return hits[:limit]
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], len(kv[1][2]), kv[1][1]))
+        return [Hit(ref, *found) for ref, found in ranked[:limit]]
 
     def prefixed(self, prefix: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 25
                  ) -> list[Hit]:
@@ -314,10 +355,14 @@ class FuzzyIndex:
                 # Too few names begin with it: names with a later word that does, among
                 # those holding the rarest of its trigrams.
                 start = " " + norm
-                grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
-                posting = min((shard.postings.get(g, ()) for g in grams), key=len)
-                slots += [slot for slot in islice(posting, limit * 8)
-                          if start in f" {texts[slot]}" and not texts[slot].startswith(norm)
+                if shard.postings is None:  # a small shard: every name
+                    posting: Iterable[int] = range(len(texts))
+                else:
+                    grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
+                    posting = islice(min((shard.postings.get(g, ()) for g in grams), key=len),
+                                     limit * 8)
+                slots += [slot for slot in posting
+                          if start in texts[slot] and not texts[slot].startswith(norm)
                           ][: limit - len(slots)]
             for slot in slots:
                 ref = shard.slot_ref[slot]
@@ -325,8 +370,8 @@ class FuzzyIndex:
                     found[ref] = Hit(ref, 90.0, self.label(ref), shard.display[slot])
         return list(found.values())[:limit]
 
-    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, Hit]) -> None:
-        if shard.live() <= self._full_scan_below:
+    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, _Best]) -> None:
+        if shard.words is None or shard.live() <= self._full_scan_below:
             self._score(shard, query.norm, range(len(shard.texts)), limit, best)
         elif self._words:
             self._score(shard, query.norm, self._fragment_candidates(shard, query), limit, best)
@@ -337,6 +382,17 @@ class FuzzyIndex:
             # name has is a typo, and the name it belongs to may hold no other word typed,
             # so then trigrams find the rest.
             by_words, all_known = self._word_candidates(shard, query)
+            if query.words_only:
+                self._score(shard, query.norm, by_words, limit, best, JUDGED)
+                return
+            if query.quick:
+                # Autocomplete: the last word is mostly unfinished, so its words are rarely
+                # a sure match; both kinds of candidates are ranked at once, and only the
+                # scorer's best `JUDGED` judged.
+                seen = set(by_words)
+                by_words += [s for s in self._name_candidates(shard, query) if s not in seen]
+                self._score(shard, query.norm, by_words, JUDGED, best, JUDGED)
+                return
             top = self._score(shard, query.norm, by_words, limit, best)
             if all_known and top >= SURE_NAME:
                 return
@@ -345,8 +401,9 @@ class FuzzyIndex:
             self._score(shard, query.norm, slots, limit, best)
 
     def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,
-               best: dict[EntryRef, Hit]) -> float:
-        """Rank `slots` with the scorer into `best` (one hit per entry, its best string);
+               best: dict[EntryRef, _Best], judged: int | None = None) -> float:
+        """Rank `slots` with the scorer into `best` (one hit per entry, its best string),
+        judging the scorer's best `judged` (by default twice `limit`, at least `JUDGED`);
         returns the best score among them."""
         if not slots:
             return 0.0
@@ -354,17 +411,17 @@ class FuzzyIndex:
         if not isinstance(slots, range):
             texts = [texts[s] for s in slots]
         ranked = process.extract(
-            norm, texts, scorer=self._scorer, processor=None, limit=max(limit * 2, JUDGED)
-        )
+            norm, texts, scorer=self._scorer, processor=None,
+            limit=judged or max(limit * 2, JUDGED))
         slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
         live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]] is not None]
         top = 0.0
         for (_, slot), score in zip(live, self._judge(norm, [t for t, _ in live]), strict=True):
             ref = slot_ref[slot]
             top = max(top, score)
-            if ref not in best or score > best[ref].score:
+            if ref not in best or score > best[ref][0]:
                 label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
-                best[ref] = Hit(ref, score, label, display[slot])
+                best[ref] = (score, label, display[slot])
         return top
 
     # ---- candidates: names ------------------------------------------------------------------
@@ -400,8 +457,8 @@ class FuzzyIndex:
             # First each known word as itself; then, if no document holds that phrase,
             # every word of 3+ letters may be misspelt, even into another real word.
             options = vocabulary.options(words, len(shard.texts), loose)
-            sizes = {w: sum(len(postings[o]) for o in found) for w, found in options.items()
-                     if found}
+            sizes = {w: sum(map(len, map(postings.__getitem__, found)))
+                     for w, found in options.items() if found}
             if not sizes:
                 return []
             most = SCAN_QUICK if query.quick else SCAN_LOOSE if loose else SCAN_MOST
@@ -429,7 +486,7 @@ class FuzzyIndex:
         if pairs:
             pairs[-1] = pairs[-1].rstrip()  # the last word may be unfinished
         texts = shard.texts
-        score = {s: sum(p in f" {texts[s]} " for p in pairs) for s in counted}
+        score = {s: sum(map(f" {texts[s]} ".__contains__, pairs)) for s in counted}
         counted.sort(key=score.__getitem__, reverse=True)  # stable: counts break ties
         return counted[:rerank]
 

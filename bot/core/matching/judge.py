@@ -10,6 +10,7 @@ A name is also judged as a whole string, so a missing or extra space is one edit
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
@@ -49,31 +50,57 @@ def word_similarity(typed: str, word: str, *, last: bool = False) -> float:
 
 class Judge:
     """One query, judged against many texts: the words near each typed word are found once
-    (in C, over all the texts' words), so each text costs a few set lookups."""
+    (in C, over all the texts' words), and only for a typed word some text lacks, so each
+    text costs a few set lookups."""
 
-    __slots__ = ("_near", "_typed", "query")
+    __slots__ = ("_near", "_texts", "_typed", "_vocabulary", "query")
 
     def __init__(self, query: str) -> None:
         self.query = query
         self._typed = query.split()
-        self._near: dict[int, list[tuple[float, str]]] = {}  # typed word -> (similarity, word)
+        self._near: dict[int, dict[str, float]] = {}  # typed word -> {word: similarity}
+        self._texts: Iterable[str] | None = None
+        self._vocabulary: list[str] | None = None  # the texts' words, sorted
 
     def prepare(self, texts: Iterable[str]) -> None:
-        """Find, for each typed word, the words of `texts` that may stand for it."""
-        vocabulary = list(set(" ".join(texts).split()))
-        last = len(self._typed) - 1
-        for i, typed in enumerate(self._typed):
-            near: dict[str, float] = {}
-            if len(typed) >= FUZZY_WORD:
-                for word, _, _ in process.extract(typed, vocabulary,
-                                                  scorer=OSA.normalized_similarity,
-                                                  score_cutoff=WORD_FLOOR - 0.2, limit=None):
-                    near[word] = word_similarity(typed, word, last=i == last)
-            if len(typed) >= (3 if i == last else FUZZY_WORD):
-                near.update((w, PARTIAL_WORD) for w in vocabulary
-                            if len(w) > len(typed) and w.startswith(typed))
-            near.pop(typed, None)
-            self._near[i] = sorted(((v, w) for w, v in near.items() if v), reverse=True)
+        """The texts whose words may stand for the typed ones (looked at when first needed:
+        a typed word every text holds as it is needs no near words)."""
+        self._texts, self._vocabulary = texts, None
+        self._near.clear()
+
+    def _near_words(self, i: int, text: str) -> dict[str, float]:
+        """The words that may stand for typed word `i`, and how alike each is."""
+        if self._vocabulary is None:
+            texts = (text,) if self._texts is None else self._texts
+            self._vocabulary = sorted(set(" ".join(texts).split()))
+        vocabulary, typed = self._vocabulary, self._typed[i]
+        last = i == len(self._typed) - 1
+        near: dict[str, float] = {}
+        if len(typed) >= FUZZY_WORD:
+            folded = None
+            for word, similarity, _ in process.extract(
+                    typed, vocabulary, scorer=OSA.normalized_similarity,
+                    score_cutoff=WORD_FLOOR - 0.2, limit=None):
+                if len(word) < FUZZY_WORD - 1:
+                    continue
+                if len(word) > len(typed) and word.startswith(typed):
+                    similarity = PARTIAL_WORD
+                elif similarity < 1 - 1 / max(len(typed), len(word)):
+                    # Two edits or more; "filly" for "philly" is one slip all the same.
+                    if folded is None:
+                        folded = fold(typed)
+                    if folded == fold(word):
+                        similarity = 1 - 1 / max(len(typed), len(word))
+                if similarity >= WORD_FLOOR:
+                    near[word] = similarity
+        if len(typed) >= (3 if last else FUZZY_WORD):
+            at = bisect_right(vocabulary, typed)  # the words it begins, sorted after it
+            while at < len(vocabulary) and vocabulary[at].startswith(typed):
+                near[vocabulary[at]] = PARTIAL_WORD
+                at += 1
+        near.pop(typed, None)
+        self._near[i] = near
+        return near
 
     def words(self, text: str) -> float:
         """0..100: the share of the typed words' letters that `text` holds (see above)."""
@@ -85,6 +112,15 @@ class Judge:
         total = covered = 0.0
         positions: list[int] = []
         previous, i, last = -1, 0, len(typed) - 1
+        if present.issuperset(typed):  # every word as typed (checked in C): only the order
+            for word in typed:
+                try:
+                    previous = words.index(word, previous + 1)
+                except ValueError:
+                    previous = words.index(word)
+                positions.append(previous)
+            total = covered = 1.0
+            i = last + 1
         while i <= last:
             word = typed[i]
             total += len(word)
@@ -99,11 +135,10 @@ class Judge:
                     similarity = 1 - 1 / (len(word) + 1)
                 else:
                     near = self._near.get(i)
-                    if near is None:  # not prepared for this text's words
-                        self.prepare((text,))
-                        near = self._near[i]
-                    similarity, found = next(
-                        ((v, w) for v, w in near if w in present), (0.0, ""))
+                    if near is None:
+                        near = self._near_words(i, text)
+                    held = near.keys() & present  # in C; the most alike of them stands for it
+                    similarity, found = max((near[w], w) for w in held) if held else (0.0, "")
                     if similarity < 1 - 1 / (len(word) + 1) and len(word) >= FUZZY_WORD:
                         pair = _joined(words, word)  # two words typed as one: "notour"
                         if pair >= 0:
