@@ -261,6 +261,9 @@ class PostgresEngine:
                     " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 current = int(await conn.fetchval(
                     "SELECT coalesce(max(number), 0) FROM schema_migrations"))
+                if await conn.fetchval("SELECT to_regclass('changes') IS NOT NULL"):
+                    # a migration's writes take their turn like any other writer's
+                    await conn.execute("LOCK TABLE changes IN EXCLUSIVE MODE")
                 if current > known:
                     raise StoreUnusable(self.location, f"this database was made by a newer "
                                         f"citybot: schema {current}, this one knows {known}")
