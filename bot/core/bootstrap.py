@@ -53,7 +53,10 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
         await ensure_seeded(store)
         reader = await Store.open_reader(database.location,
                                          connect_seconds=database.connect_seconds)
-        lookup = await Lookup.start(store, prefix, serves=partition.serves)
+        # Lookups read through the reader's connection: a member's `/city` never queues behind
+        # a write of this process that is waiting for another writer's lock (it would miss
+        # Discord's 3 s), and it sees only what is committed.
+        lookup = await Lookup.start(reader, prefix, serves=partition.serves)
         moderation = await Moderation.start(store, lookup, reader=reader, partition=partition)
         assert moderation.feed is not None
         feed = moderation.feed

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.bootstrap import Core
 from bot.core.dataset import load_dataset
 from bot.core.scope import scopes_for
 from bot.core.seed import ensure_seeded
@@ -159,3 +160,28 @@ async def test_concurrent_transactions_on_one_connection_take_turns(store: Store
     await asyncio.gather(*(write(n) for n in range(20)))
     assert await store._scalar("SELECT count(*) FROM sources") == 20
     assert await store._scalar("SELECT count(*) FROM cities") == 20
+
+
+@pytest.mark.sqlite_only
+async def test_a_lookup_never_waits_behind_a_write_waiting_for_the_lock(
+        core: Core, db_path: Path) -> None:
+    """The bot's own write waits (up to 5 s) for another process's lock: a member's lookup
+    meanwhile is answered at once (it reads through the reader's connection)."""
+    import asyncio
+    import sqlite3
+
+    from bot.core.moderation import Actor
+
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        waiting = asyncio.create_task(core.moderation.add(
+            Actor(user_id=7, guild_id=55, moderator=True), "city", {"name": "Gotham"}))
+        await asyncio.sleep(0.2)  # the add is now inside BEGIN IMMEDIATE's busy wait
+        assert not waiting.done()
+        answer = await asyncio.wait_for(core.lookup.city("Seatle", 55), 1.0)
+        assert answer.title.startswith("Seattle")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert (await waiting).changed  # and the write goes through once the lock is gone
