@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.core.store.location import database_secrets, is_postgres, is_url
 from bot.logging_setup import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -67,8 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _location(given: str) -> Path | str:
     """sqlite:///relative.db, sqlite:////absolute.db, a plain path, or a postgresql:// URL."""
-    if given.startswith(("postgresql://", "postgres://")):
+    if is_postgres(given):
         return given
+    if is_url(given) and not given.startswith("sqlite:///"):
+        raise SettingsError(f"{given.split('://', 1)[0]}://…: only sqlite:///FILE, a file or "
+                            "a postgresql:// URL")
     return Path(given.removeprefix("sqlite:///")) if given.startswith("sqlite:///") \
         else Path(given)
 
@@ -79,7 +83,11 @@ async def _migrate(args: argparse.Namespace) -> int:
     from bot.core.store.copying import CopyRefused, copy_store
     from bot.core.store.location import Database
 
-    source, target = _location(args.source), _location(args.target)
+    try:
+        source, target = _location(args.source), _location(args.target)
+    except SettingsError as exc:
+        print(f"citybot: {exc}", file=sys.stderr)
+        return 2
     if isinstance(source, Path) and not source.is_file():
         print(f"citybot: no database at {source}", file=sys.stderr)
         return 1
@@ -154,7 +162,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         from dataclasses import replace
 
         given = str(args.database)
-        if given.startswith(("postgresql://", "postgres://")):
+        if is_url(given) and not is_postgres(given):
+            raise SettingsError(f"--database {given.split('://', 1)[0]}://…: only a SQLite "
+                                "file or a postgresql:// URL")
+        if is_postgres(given):
             settings = replace(settings, database_url=given)
         else:  # a file named here wins over DATABASE_URL as well
             settings = replace(settings, database_path=Path(given), database_url=None)
@@ -167,7 +178,9 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "console":
         return entry.console(settings.database(), settings.command_prefix, args.guild)
     again = [*(("--env-file", args.env_file) if args.env_file != ".env" else ()),
-             *(("--database", str(args.database)) if args.database is not None else ()),
+             # A URL may hold a password: the commands printed leave it to DATABASE_URL.
+             *(("--database", str(args.database))
+               if args.database is not None and not is_url(str(args.database)) else ()),
              *(("--guild", str(args.guild)) if args.guild is not None else ())]
     return entry.ask(settings.database(), settings.command_prefix, args.guild,
                      " ".join(args.line), again)
@@ -207,7 +220,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except SettingsError as exc:
         print(f"citybot: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, [settings.discord_token or ""])
+    setup_logging(settings.log_level, [settings.discord_token or "",
+                                       *database_secrets(settings.database_url)])
     from bot.core.errors import StoreUnusable
 
     try:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -65,12 +66,24 @@ def _pool_size(raw: str | None) -> int:
     return size
 
 
+def _database_path(raw: str | None) -> Path:
+    if raw and "://" in raw:  # a URL here would become folders named after it
+        raise SettingsError("DATABASE_PATH is a file's path; a postgresql:// URL goes in "
+                            "DATABASE_URL")
+    return Path(raw or "citybot.db")
+
+
 def _database_url(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     if not raw.strip().startswith(("postgresql://", "postgres://")):
         raise SettingsError("DATABASE_URL must be a postgresql://user:password@host:port/db "
                             "URL (leave it unset for the SQLite file at DATABASE_PATH)")
+    try:
+        urlsplit(raw.strip()).port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        raise SettingsError("DATABASE_URL cannot be read as a URL (check its host and port; "
+                            "a password with @ : / must be percent-encoded)") from None
     return raw.strip()
 
 
@@ -155,7 +168,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     return Settings(
         discord_token=_token(get("DISCORD_TOKEN")),
         command_prefix=get("COMMAND_PREFIX") or "!",
-        database_path=Path(get("DATABASE_PATH") or "citybot.db"),
+        database_path=_database_path(get("DATABASE_PATH")),
         database_url=_database_url(get("DATABASE_URL")),
         database_pool_size=_pool_size(get("DATABASE_POOL_SIZE")),
         database_connect_seconds=_positive_seconds("DATABASE_CONNECT_SECONDS",

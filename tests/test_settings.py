@@ -132,3 +132,23 @@ def test_citybot_refuses_a_bad_cooldown_with_one_line(tmp_path: Path, value: str
     assert len(lines) == 1 and "LOOKUP_COOLDOWN_SECONDS" in lines[0], done.stderr
     assert done.stdout == ""
     assert not database.exists()
+
+
+@pytest.mark.parametrize(("values", "words"), [
+    ({"DATABASE_URL": "mysql://u:s3cret@h/db"}, "DATABASE_URL must be a postgresql://"),
+    ({"DATABASE_URL": "postgresql://u:s3cret@h:99999/db"}, "cannot be read as a URL"),
+    ({"DATABASE_PATH": "postgresql://u:s3cret@h/db"}, "goes in DATABASE_URL"),
+    ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE must be 1 to 100"),
+])
+def test_database_settings_that_cannot_work_are_one_line_without_the_password(
+        values: dict[str, str], words: str) -> None:
+    with pytest.raises(SettingsError, match=words) as raised:
+        settings_from_mapping(values)
+    assert "s3cret" not in str(raised.value)
+
+
+def test_database_url_wins_over_the_file() -> None:
+    settings = settings_from_mapping({"DATABASE_URL": "postgresql://u:pw@h/db",
+                                      "DATABASE_PATH": "x.db"})
+    assert str(settings.database().location) == "postgresql://u:pw@h/db"
+    assert "pw" not in repr(settings) and "pw" not in str(settings.database())

@@ -205,3 +205,48 @@ def test_an_unreachable_server_at_start_is_one_line_and_exit_2(
     assert lines[-1].startswith("citybot: postgresql://citybot:***@127.0.0.1")
     assert "cannot be reached" in lines[-1]
     assert all(PASSWORD not in line and "Traceback" not in line for line in lines)
+
+
+def test_no_password_in_suggested_commands_and_no_folders_from_a_url(
+        postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    status = main(["--env-file", "/nonexistent", "--database", postgres_url, "ask",
+                   "city seattel port"])
+    out = capsys.readouterr().out
+    assert status in (0, 1) and "citybot " in out  # the commands to run for each candidate
+    assert PASSWORD not in out
+    # A URL of another scheme is refused, not taken for a file's path (folders named after
+    # it, password and all).
+    assert main(["--env-file", "/nonexistent", "--database", "postgresql+asyncpg://u:s3cret@h/db",
+                 "ask", "about"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "s3cret" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_user_who_may_not_create_tables_gets_one_line(postgres_url: str) -> None:
+    await _admin(postgres_url, "CREATE ROLE weakling LOGIN PASSWORD 'weak-pw'")
+    try:
+        parts = urlsplit(postgres_url)
+        weak = parts._replace(netloc=f"weakling:weak-pw@{parts.hostname}:{parts.port}").geturl()
+        with pytest.raises(StoreUnusable, match="permission denied") as raised:
+            await Store.open(weak)
+        assert "\n" not in str(raised.value) and "weak-pw" not in str(raised.value)
+    finally:
+        await _admin(postgres_url, "DROP ROLE weakling")
+
+
+async def test_the_reader_never_sees_the_writers_open_transaction(postgres_url: str) -> None:
+    writer = await Store.open(postgres_url)
+    reader = await Store.open_reader(postgres_url)
+    try:
+        async with writer.transaction() as db:
+            await db.execute("INSERT INTO mod_roles (guild_id, role_id, added_by)"
+                             " VALUES (77, 88, 1)")
+            assert await writer.mod_roles_of(77) == {88}  # its own write, inside
+            assert await reader.mod_roles_of(77) == set()  # not committed: not seen
+        assert await reader.mod_roles_of(77) == {88}
+    finally:
+        await reader.close()
+        await writer.close()

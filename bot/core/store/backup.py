@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 import aiosqlite
 
-from bot.core.store.location import is_postgres, redacted
+from bot.core.store.location import database_secrets, is_postgres, redacted, without_password
 from bot.core.store.sqlite import SqliteEngine
 
 
@@ -58,13 +60,18 @@ def _pg_dump(url: str, target: Path) -> str:
     if tool is None:
         raise BackupFailed(f"{shown} is a PostgreSQL database: back it up with pg_dump "
                            f"(pg_dump --format=custom --file={target} \"$DATABASE_URL\")")
+    secrets = database_secrets(url)
+    # The password goes through the environment, not the command line (`ps` shows that).
+    env = {**os.environ, **({"PGPASSWORD": unquote(secrets[0])} if secrets else {})}
     partial = target.with_name(target.name + ".partial")
-    result = subprocess.run([tool, "--format=custom", f"--file={partial}", url],
-                            capture_output=True, text=True)
+    result = subprocess.run([tool, "--format=custom", "--no-password", f"--file={partial}",
+                             without_password(url)], capture_output=True, text=True, env=env)
     if result.returncode != 0:
         partial.unlink(missing_ok=True)
         lines = result.stderr.strip().splitlines()
         last = lines[-1] if lines else f"exit {result.returncode}"
+        for secret in secrets:
+            last = last.replace(secret, "***")
         raise BackupFailed(f"pg_dump of {shown} failed: {last}")
     partial.replace(target)
     return f"backed up {shown} to {target} with pg_dump (custom format; restore with pg_restore)"

@@ -22,8 +22,9 @@ POSTGRES_NOW = """to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
 # PostgreSQL wants a plain JOIN there and plans the order itself.
 _ORDERED_JOIN = re.compile(r"\bCROSS JOIN (\w+(?: \w+)?) ON\b")
 
-# A quoted string or identifier (left alone), or a placeholder.
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d*)")
+# A quoted string or identifier, or a -- comment (left alone), or a placeholder.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?(\d*)")
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2048)
@@ -47,4 +48,4 @@ def to_postgres(sql: str) -> str:
 def returns_rows(sql: str) -> bool:
     """A statement whose result rows the caller reads (asyncpg's fetch, not execute)."""
     head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-    return head in {"SELECT", "WITH", "VALUES", "SHOW"} or " RETURNING " in sql.upper()
+    return head in {"SELECT", "WITH", "VALUES", "SHOW"} or bool(_RETURNING.search(sql))

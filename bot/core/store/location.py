@@ -3,21 +3,56 @@ that go with it. Settings build one; the store opens it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def is_postgres(location: str | Path) -> bool:
     return str(location).startswith(("postgresql://", "postgres://"))
 
 
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+def is_url(location: str | Path) -> bool:
+    """Anything spelled scheme://…: never to be taken for a file's path."""
+    return bool(_SCHEME.match(str(location)))
+
+
+def database_secrets(url: str | None) -> list[str]:
+    """The password of a PostgreSQL URL, as written and decoded (for the log's redaction)."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or "", *(v for k, v in parse_qsl(parts.query) if k == "password")]
+    except ValueError:
+        return []
+    return [s for secret in found if secret for s in {secret, unquote(secret)}]
+
+
+def without_password(url: str) -> str:
+    """The URL with no password in it (to hand to a tool that gets it another way)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+    netloc = parts.netloc.rsplit("@", 1)
+    if len(netloc) == 2:
+        netloc[0] = netloc[0].split(":", 1)[0]
+    query = "&".join(f"{k}={v}" for k, v in parse_qsl(parts.query) if k != "password")
+    return parts._replace(netloc="@".join(netloc), query=query).geturl()
+
+
+def redacted(url: str) -> str:
+    """The URL as far as it can be shown: user, host, port and database, never a password."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return f"{url.split('://', 1)[0]}://… (a URL that cannot be read)"
+    user = f"{parts.username}{':***' if parts.password else ''}@" if parts.username else ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
 @dataclass(frozen=True, slots=True)

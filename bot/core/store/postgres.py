@@ -53,13 +53,12 @@ def integrity_errors() -> tuple[type[BaseException], ...]:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """"Not now" rather than "never": a lock waited on too long, a deadlock, a serialisation
-    failure, a full disk, or a connection that dropped (the pool makes a new one)."""
+    """A PostgreSQL error that says "not now" rather than "never": a lock waited on too long,
+    a deadlock, a serialisation failure, a full disk, a connection that dropped (the pool
+    makes a new one). Only the driver's own errors: an OSError may come from anywhere."""
     if asyncpg is None:
         return False
-    if isinstance(exc, OSError | ConnectionError | asyncpg.PostgresConnectionError
-                  | asyncpg.InterfaceError | asyncpg.InternalClientError
-                  | asyncpg.CannotConnectNowError):
+    if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError):
         return True
     state = getattr(exc, "sqlstate", "") or ""
     # 55P03 lock_not_available, 40001 serialization, 40P01 deadlock, 53xxx out of resources,
@@ -68,14 +67,26 @@ def is_transient(exc: BaseException) -> bool:
         or state.startswith(("53", "08"))
 
 
+def _lost_connection(exc: BaseException) -> bool:
+    """Raised by a driver call: the socket went away, or the connection was left unusable."""
+    return asyncpg is not None and isinstance(
+        exc, OSError | asyncpg.InterfaceError | asyncpg.InternalClientError)
+
+
 @contextlib.contextmanager
 def _busy_when_transient() -> Iterator[None]:
+    """Around driver calls only: their "not now" errors become StoreBusy."""
     try:
         yield
     except BaseException as exc:
-        if is_transient(exc):
+        if is_transient(exc) or _lost_connection(exc):
             raise StoreBusy(str(exc) or type(exc).__name__) from exc
         raise
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 class PgCursor:
@@ -126,7 +137,8 @@ class _Pending:
 # The connection of the write transaction this task has open, if any: a read through the
 # store's pool from inside it goes to that connection, as on SQLite's single connection (it
 # sees the transaction's own writes, and cannot wait for a second pooled connection).
-_open_transaction: ContextVar[Any] = ContextVar("citybot_pg_transaction", default=None)
+_open_transaction: ContextVar[tuple[Any, Any] | None] = ContextVar("citybot_pg_transaction",
+                                                                   default=None)
 
 
 class PgConnection:
@@ -138,7 +150,12 @@ class PgConnection:
 
     @property
     def _executor(self) -> Any:
-        return _open_transaction.get() or self._pool_executor
+        # Only this pool's own open transaction: another store (the reader) keeps reading
+        # committed data through its own pool.
+        open_here = _open_transaction.get()
+        if open_here is not None and open_here[0] is self._pool_executor:
+            return open_here[1]
+        return self._pool_executor
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> _Pending:
         return _Pending(self._run(sql, tuple(params)))
@@ -190,7 +207,7 @@ async def open_pool(url: str, *, size: int, connect_seconds: float) -> Any:
             raise StoreUnusable(shown, f"database \"{name}\" does not exist "
                                        f"(create it: createdb {name})") from exc
         except (TimeoutError, OSError, asyncpg.CannotConnectNowError,
-                asyncpg.PostgresConnectionError) as exc:
+                asyncpg.TooManyConnectionsError, asyncpg.PostgresConnectionError) as exc:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise StoreUnusable(shown, f"the PostgreSQL server cannot be reached "
@@ -201,7 +218,7 @@ async def open_pool(url: str, *, size: int, connect_seconds: float) -> Any:
                             shown, exc, connect_seconds)
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, 5.0)
-        except ValueError as exc:  # a URL asyncpg cannot read
+        except (ValueError, OverflowError) as exc:  # a URL asyncpg cannot read
             raise StoreUnusable(shown, f"not a PostgreSQL URL asyncpg understands ({exc})"
                                 ) from exc
 
@@ -228,9 +245,14 @@ class PostgresEngine:
         try:
             if migrations is not None:
                 await engine.migrate(migrations)
-        except BaseException:
+        except BaseException as exc:
             await pool.close()
-            raise
+            if isinstance(exc, StoreUnusable) or not isinstance(exc, Exception):
+                raise
+            # e.g. the user may not create tables (PostgreSQL 15: CREATE on schema public),
+            # the server is busy, or a lock is held: one line, not a traceback.
+            raise StoreUnusable(engine.location, f"it cannot be prepared ({_one_line(exc)})"
+                                ) from exc
         return engine
 
     async def close(self) -> None:
@@ -261,8 +283,10 @@ class PostgresEngine:
                     " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 current = int(await conn.fetchval(
                     "SELECT coalesce(max(number), 0) FROM schema_migrations"))
-                if await conn.fetchval("SELECT to_regclass('changes') IS NOT NULL"):
+                pending = [m for m in migrations if m[0] > current]
+                if pending and await conn.fetchval("SELECT to_regclass('changes') IS NOT NULL"):
                     # a migration's writes take their turn like any other writer's
+                    await conn.execute(f"SET LOCAL lock_timeout = '{self.lock_timeout}'")
                     await conn.execute("LOCK TABLE changes IN EXCLUSIVE MODE")
                 if current > known:
                     raise StoreUnusable(self.location, f"this database was made by a newer "
@@ -297,13 +321,13 @@ class PostgresEngine:
                     await transaction.start()
                     await conn.execute(f"SET LOCAL lock_timeout = '{self.lock_timeout}'")
                     await conn.execute("LOCK TABLE changes IN EXCLUSIVE MODE")
-                token = _open_transaction.set(conn)
+                token = _open_transaction.set((self.pool, conn))
                 try:
                     yield PgConnection(conn, in_transaction=True)
                 finally:
                     _open_transaction.reset(token)
             except BaseException as exc:
-                if is_transient(exc) or isinstance(exc, StoreBusy):
+                if isinstance(exc, StoreBusy):
                     conn.terminate()  # perhaps broken: the pool makes a new one, not reuse it
                 else:
                     with contextlib.suppress(Exception):
@@ -363,7 +387,7 @@ class PostgresEngine:
             conn = await self.pool.acquire()
         try:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
-                token = _open_transaction.set(conn)
+                token = _open_transaction.set((self.pool, conn))
                 try:
                     yield
                 finally:
