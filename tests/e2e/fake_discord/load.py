@@ -392,10 +392,11 @@ async def store_state(path: Path) -> StoreState:
     import aiosqlite
 
     from bot.core.store import Store
+    from bot.core.store.sqlite import SqliteEngine
 
     db = await aiosqlite.connect(_read_only_uri(path), uri=True)
     try:
-        store = Store(db, Path(path))
+        store = Store(SqliteEngine(db, Path(path)))
         integrity, fingerprint = await store.integrity_check(), await store.fingerprint()
         async with db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
