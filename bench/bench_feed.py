@@ -121,7 +121,13 @@ def lag_texts(count: int, seed: int) -> list[str]:
             for i in range(count)]
 
 
-async def _seed_database(path: Path) -> None:
+def location(text: str) -> Path | str:
+    """A child's --db: a postgresql:// URL as it is (a Path would fold its "//"), else a file."""
+    from bot.core.store.location import is_postgres
+    return text if is_postgres(text) else Path(text)
+
+
+async def _seed_database(path: Path | str) -> None:
     from bot.core.bootstrap import start_core
     core = await start_core(path)
     await core.close()
@@ -130,7 +136,7 @@ async def _seed_database(path: Path) -> None:
 # ---- 1. lag ----------------------------------------------------------------------------------
 
 
-async def child_follower(db: Path, count: int, seed: int, poll_ms: float) -> None:
+async def child_follower(db: Path | str, count: int, seed: int, poll_ms: float) -> None:
     """Follow the log; print `i monotonic` when statement i becomes findable."""
     from bot.core.bootstrap import start_core
     texts = lag_texts(count, seed)
@@ -152,12 +158,13 @@ async def child_follower(db: Path, count: int, seed: int, poll_ms: float) -> Non
     await core.close()
 
 
-async def measure_lag(folder: Path, writes: int, rate: float, poll_ms: float, seed: int
+async def measure_lag(db: Path | str, writes: int, rate: float, poll_ms: float, seed: int
                       ) -> dict[str, Any]:
+    """Lag on the database at `db` (a SQLite file, made here, or a postgresql:// URL of an
+    empty database): a follower child process and this process as the writer."""
     from bot.core.bootstrap import start_core
     from bot.core.moderation import Actor
 
-    db = folder / "lag.db"
     await _seed_database(db)
     proc = await asyncio.create_subprocess_exec(
         *_child("follower", "--db", str(db), "--writes", str(writes), "--seed", str(seed),
@@ -218,6 +225,7 @@ async def measure_lag(folder: Path, writes: int, rate: float, poll_ms: float, se
         "median": statistics.median(lags), "p95": _percentile(lags, 0.95),
         "p99": _percentile(lags, 0.99), "max": lags[-1], "min": lags[0],
         "add_median": statistics.median(took) * 1e3, "summary": " ".join(summary),
+        "lags": lags,
     }
 
 
@@ -361,7 +369,7 @@ async def build_servers(path: Path, servers: int, per_server: int, seed: int) ->
     return counts
 
 
-async def child_memory(db: Path, shards: str) -> None:
+async def child_memory(db: Path | str, shards: str) -> None:
     """Start a core for one partition; report start-up time, RSS, peak RSS, index sizes."""
     from bot.core.bootstrap import start_core
     from bot.core.partition import Partition
@@ -422,7 +430,7 @@ async def run(args: argparse.Namespace) -> None:
         folder = Path(tmp)
         if "lag" in parts:
             with _phase("lag"):
-                lag = await measure_lag(folder, args.writes, args.rate, args.poll_ms,
+                lag = await measure_lag(folder / "lag.db", args.writes, args.rate, args.poll_ms,
                                         args.seed)
             print(f"1. Lag from commit (add() returned) to findable in another process "
                   f"({lag['seen']}/{lag['writes']} statements at {lag['rate']:.1f}/s, "
@@ -491,14 +499,27 @@ class _Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpF
     """The docstring as written, and each option's default."""
 
 
+def add_lag_options(parser: argparse.ArgumentParser) -> None:
+    """The lag measurement's pace: --rate and --poll-ms."""
+    parser.add_argument("--rate", type=float, default=20.0, help="writes per second")
+    parser.add_argument("--poll-ms", type=float, default=2.0,
+                        help="how often the follower looks in its index (ms)")
+
+
+def parse_skip(parser: argparse.ArgumentParser, text: str, parts: tuple[str, ...]) -> set[str]:
+    """--skip's comma-separated names, each one of `parts`."""
+    skip = {name.strip() for name in text.split(",") if name.strip()}
+    if skip - set(parts):
+        parser.error(f"unknown parts: {', '.join(sorted(skip - set(parts)))}")
+    return skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=_Help)
     parser.add_argument("--quick", action="store_true",
                         help="a run under a minute: 60 writes, 5 s idle, 1,000 servers × 20")
     parser.add_argument("--writes", type=int, default=200, help="statements the writer adds")
-    parser.add_argument("--rate", type=float, default=20.0, help="writes per second")
-    parser.add_argument("--poll-ms", type=float, default=2.0,
-                        help="how often the follower looks in its index (ms)")
+    add_lag_options(parser)
     parser.add_argument("--idle-seconds", type=float, default=20.0,
                         help="the idle processes' measuring window")
     parser.add_argument("--servers", type=int, default=10_000, help="servers in the corpus")
@@ -510,7 +531,7 @@ def main() -> None:
                         help="folder for the temporary databases (none: the system's)")
     # A child process's role, and what it needs (the parent passes them).
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=location, help=argparse.SUPPRESS)
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--shards", help=argparse.SUPPRESS)
@@ -528,9 +549,7 @@ def main() -> None:
     if args.child:
         parser.error(f"unknown child role {args.child}")
 
-    args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    if args.skip - set(PARTS):
-        parser.error(f"unknown parts: {', '.join(sorted(args.skip - set(PARTS)))}")
+    args.skip = parse_skip(parser, args.skip, PARTS)
     if args.quick:
         args.writes, args.idle_seconds = min(args.writes, 60), min(args.idle_seconds, 5.0)
         args.servers, args.per_server = min(args.servers, 1000), min(args.per_server, 20)

@@ -2,13 +2,16 @@
 
     python bench/load_e2e.py                    # 2,000 commands, 50 members
     python bench/load_e2e.py --commands 5000 --runs 3
+    python bench/load_e2e.py --postgres         # the same on PostgreSQL (DATABASE_URL)
 
 Starts the Discord-protocol test server on 127.0.0.1 (tests/e2e/fake_discord) and
 `python -m bot run` against it on a fresh database with LOOKUP_COOLDOWN_RATE=0, exactly as the
 end-to-end tests do, then drives the same load as tests/e2e/test_load.py: a mix of `!city`,
 `!quote`, `/city`, `/quote` and autocomplete on both, each member sending its next command as
-soon as the last was answered. Every answer is checked (right embed title or first choice,
-exactly once), and the store must be unchanged. Prints throughput and latency percentiles;
+soon as the last was answered. With --postgres the bot runs on a new database of a throwaway
+PostgreSQL cluster (tests/postgres_server.py; fsync and synchronous_commit on) instead.
+Every answer is checked (right embed title or first choice, exactly once), and the store
+must be unchanged. Prints throughput and latency percentiles;
 exits 1 if anything was wrong. Note that the test server and the load run on the same machine
 as the bot, so they share its cores.
 """
@@ -32,7 +35,13 @@ if str(ROOT) not in sys.path:
 from tests.e2e.conftest import BotProcess, bad_log_lines  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 from tests.e2e.fake_discord import fixtures as fx  # noqa: E402
-from tests.e2e.fake_discord.load import LoadDriver, lookup_mix, store_state  # noqa: E402
+from tests.e2e.fake_discord.load import (  # noqa: E402
+    LoadDriver,
+    StoreState,
+    lookup_mix,
+    store_state,
+)
+from tests.postgres_server import PostgresServer  # noqa: E402
 
 
 def machine() -> str:
@@ -48,15 +57,40 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
 
 
-async def bench(commands: int, members: int, runs: int, seed: int) -> int:
+async def _new_database(pg: PostgresServer, name: str) -> str:
+    import asyncpg
+    conn = await asyncpg.connect(pg.url())
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return pg.url(name)
+
+
+async def _state(bot: BotProcess, url: str | None) -> StoreState:
+    """The store's integrity and fingerprint (rows per table on SQLite only)."""
+    if url is None:
+        return await store_state(bot.database)
+    from bot.core.store import Store
+    store = await Store.open(url)
+    try:
+        return StoreState(await store.integrity_check(), await store.fingerprint(), {})
+    finally:
+        await store.close()
+
+
+async def bench(commands: int, members: int, runs: int, seed: int, postgres: bool) -> int:
     problems: list[str] = []
+    pg = PostgresServer.start(durable=True) if postgres else None
+    url = await _new_database(pg, "load") if pg else None
+    print(f"database: {'PostgreSQL (fsync on), DATABASE_URL' if url else 'SQLite file'}")
     server = FakeDiscord()
     await server.start()
     with tempfile.TemporaryDirectory(prefix="citybot-load-") as tmp:
-        bot = BotProcess(server, Path(tmp))
+        bot = BotProcess(server, Path(tmp), env={"DATABASE_URL": url} if url else None)
         try:
             await bot.start()
-            before = await store_state(bot.database)
+            before = await _state(bot, url)
             users = fx.EXTRA_MEMBER_IDS[:members]
             with LoadDriver(server) as driver:
                 await driver.run(len(users), lookup_mix(), users, seed=seed)  # warm-up
@@ -69,11 +103,13 @@ async def bench(commands: int, members: int, runs: int, seed: int) -> int:
                 await server.sync_with_bot(5.0)
                 problems += driver.check_interactions()
                 problems += [f"unexpected message: {m.embeds}" for m in driver.unclaimed]
-            after = await store_state(bot.database)
+            after = await _state(bot, url)
             if after.integrity != "ok" or after.fingerprint != before.fingerprint:
                 problems.append(f"store changed or damaged: {after.integrity}, {after.rows}")
         finally:
             await wind_up(bot, problems)
+            if pg is not None:
+                pg.stop()
     return await conclude(server, problems, "every command answered once, correctly; "
                           "store unchanged; no violation, no error")
 
@@ -106,8 +142,11 @@ def main() -> int:
                         metavar="1..50", help="members sending at once (default 50)")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--postgres", action="store_true",
+                        help="run the bot on PostgreSQL (a throwaway local server)")
     args = parser.parse_args()
-    return asyncio.run(bench(args.commands, args.members, args.runs, args.seed))
+    return asyncio.run(bench(args.commands, args.members, args.runs, args.seed,
+                             args.postgres))
 
 
 if __name__ == "__main__":

@@ -77,7 +77,9 @@ class PostgresServer:
                                       f"{last[-1] if last else result.returncode}")
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, *, durable: bool = False) -> PostgresServer:
+        """`durable`: fsync, synchronous_commit and full_page_writes on (PostgreSQL's defaults,
+        for benchmarks of writes); off by default, which keeps a test database cheap."""
         bindir = _bindir()
         as_user = None
         if os.geteuid() == 0:
@@ -99,9 +101,10 @@ class PostgresServer:
                         "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync")
             # Durability is not what these tests measure (they use crash-safe SQL, and a
             # killed client, not a killed server): fsync off keeps a test database cheap.
+            sync = "on" if durable else "off"
             options = (f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1"
-                       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                       " -c max_connections=300")
+                       f" -c fsync={sync} -c synchronous_commit={sync}"
+                       f" -c full_page_writes={sync} -c max_connections=300")
             server._run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
                         "-l", str(folder / "log"), "-w", "-t", "60", "start")
         except BaseException:
