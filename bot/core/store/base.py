@@ -125,7 +125,8 @@ class StoreBase:
         return await self._engine.data_version()
 
     async def fingerprint(self) -> str:
-        """A digest of every row of every table: equal before and after means nothing changed."""
+        """A digest of every row of every table but the shard leases (a running bot renews
+        them): equal before and after means nothing changed."""
         return await self._engine.fingerprint()
 
     async def backup(self, target: Path) -> None:
