@@ -66,7 +66,7 @@ class Vocabulary:
             words = words_of.get(norm)
             if words is None:
                 words = set(norm.split())
-                if len(words_of) < 4_096:  # only the few texts many entries share repeat
+                if len(words_of) < 256:  # only the few texts many entries share repeat
                     words_of[norm] = words
                 if not keys >= words:  # some are new (checked in C)
                     for word in words:  # (`words - keys` would walk every key)
