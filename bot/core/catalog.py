@@ -44,6 +44,8 @@ class Catalog:
         start-up builds no dataclasses and holds one batch of rows at a time.
         """
         self.position = await store.change_position()
+        for index in self.all_indexes():
+            index.defer_postings()  # built once each, by `warm` below
         kinds: tuple[EntryKind, ...] = ("city", "official")
         for kind in kinds:
             index = self.indexes[kind]

@@ -10,8 +10,9 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import compress, islice, product
+from itertools import chain, compress, islice, product
 
+WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
 
 
@@ -111,7 +112,7 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     if len(options[anchor]) > 1 and enough is None:
         docs.sort()
         del docs[most:]
-    if enough is None and len(options[anchor]) == 1 and len(postings[options[anchor][0]]) > most:
+    if enough is None and sum(len(postings[w]) for w in options[anchor]) > most:
         docs = _with_next_rarest(postings, words, options, anchor, most) or docs
     # The longest run of words spelled one way only must be there as it is: a cheap `in`
     # that leaves few documents for the phrase itself.
@@ -148,15 +149,22 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
 
 def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
                       options: dict[str, list[str]], anchor: str, most: int) -> list[int]:
-    """When even the rarest word is too common to scan all its documents (a million
-    statements), the first `most` of those that also hold the next rarest word spelled one
-    way only: a set intersection in C instead of the first `most` of the rarest word's own,
-    which may all lack the phrase."""
-    others = [w for w in words if w != anchor and options[w] == [w]]
-    if not others:
+    """When even the rarest word (with its stand-ins) is in more documents than `most`
+    (a million statements), the first `most` of those that also hold the next rarest word
+    (or one of its stand-ins): a set intersection in C instead of the first `most` of the
+    rarest word's own, which may all lack the phrase. If that next word is so common that
+    intersecting would walk far more slots than the rarest word has ("the"), up to three
+    times `most` of the rarest word's documents are scanned instead."""
+    sizes = {w: sum(len(postings[o]) for o in options[w]) for w in words if w != anchor}
+    if not sizes:
         return []
-    second = min(others, key=lambda w: len(postings[w]))
-    return sorted(set(postings[options[anchor][0]]).intersection(postings[second]))[:most]
+    mine = chain.from_iterable(postings[w] for w in options[anchor])
+    mine_size = sum(len(postings[w]) for w in options[anchor])
+    second = min(sizes, key=sizes.__getitem__)
+    if sizes[second] > max(8 * mine_size, WALK_MOST):
+        return sorted(set(mine))[: most * 3]
+    theirs = chain.from_iterable(postings[w] for w in options[second])
+    return sorted(set(mine).intersection(theirs))[:most]
 
 
 def _likeliest(spellings: list[list[str]], postings: dict[str, Sequence[int]]

@@ -144,6 +144,9 @@ class FuzzyIndex:
         self._shards: dict[int, _Shard] = {}
         self._scope_of: dict[EntryRef, int] = {}
         self._labels: dict[EntryRef, str] = {}
+        # While loading (`defer_postings` until `warm`), big shards get their postings
+        # built once, at the end, rather than one document at a time.
+        self._deferred = False
 
     def __len__(self) -> int:
         return len(self._scope_of)
@@ -168,9 +171,19 @@ class FuzzyIndex:
     def first_labels(self, scopes: Iterable[int], limit: int) -> list[str]:
         return [label for label, _ in self.first_entries(scopes, limit)]
 
+    def defer_postings(self) -> None:
+        """Start-up: hold the documents put from now on without postings, until `warm`
+        builds each big shard's in one pass (until then, searches rank shards whole)."""
+        self._deferred = True
+
     def warm(self) -> None:
-        """Sort what the empty box and short prefixes need now (start-up), not on the
-        first keystroke after it."""
+        """Build what `defer_postings` put off; sort what the empty box and short prefixes
+        need now (start-up), not on the first keystroke after it."""
+        if self._deferred:
+            self._deferred = False
+            for shard in self._shards.values():
+                if shard.words is None and shard.live() > self._full_scan_below:
+                    self._build_postings(shard)
         if self._words:  # statements: only a moderator's empty box lists them, rarely
             return
         for shard in self._shards.values():
@@ -224,7 +237,7 @@ class FuzzyIndex:
                 insort(shard.by_text, slot, key=shard.texts.__getitem__)
         if len(shard.texts) == first:
             return
-        if shard.words is None and shard.live() > self._full_scan_below:
+        if shard.words is None and shard.live() > self._full_scan_below and not self._deferred:
             self._build_postings(shard)
         shard.refs[ref] = first
         self._scope_of[ref] = scope
@@ -246,11 +259,23 @@ class FuzzyIndex:
             any(map(_append, map(postings.__getitem__, grams), repeat(slot)))
 
     def _build_postings(self, shard: _Shard) -> None:
+        # All of a shard's documents at once: one loop per kind of posting, no call per
+        # document (most of start-up is this).
         shard.words = Vocabulary()
-        shard.postings = shard.words.postings if self._words else {}
+        shard.words.add_all(shard.texts)
+        if self._words:
+            shard.postings = shard.words.postings
+            return
+        shard.postings = postings = {}
+        getitem, keys = postings.__getitem__, postings.keys()
         for slot, norm in enumerate(shard.texts):
             if norm:
-                self._post(shard, norm, slot)
+                grams = trigrams(norm)
+                if not keys >= grams:  # some are new (checked in C)
+                    for gram in grams:  # (`grams - keys` would walk every key)
+                        if gram not in postings:
+                            postings[gram] = array("I")
+                any(map(_append, map(getitem, grams), repeat(slot)))
 
     def remove(self, ref: EntryRef) -> None:
         scope = self._scope_of.get(ref)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, insort
+from collections.abc import Sequence
 from itertools import repeat
 
 MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
@@ -51,9 +52,37 @@ class Vocabulary:
         # Append the slot to every word's posting in one loop in C (start-up time).
         any(map(_append, map(postings.__getitem__, words), repeat(slot)))
 
+    def add_all(self, texts: Sequence[str]) -> None:
+        """Post every document of an empty vocabulary at once (start-up): `add`'s loop
+        without a call per document, and the word list sorted once, not one insort per
+        new word. An equal text seen again (where and when, shared by many entries)
+        reuses its word set."""
+        postings = self.postings
+        getitem, keys = postings.__getitem__, postings.keys()
+        words_of: dict[str, set[str]] = {}
+        for slot, norm in enumerate(texts):
+            if not norm:
+                continue
+            words = words_of.get(norm)
+            if words is None:
+                words = set(norm.split())
+                if len(words_of) < 256:  # only the few texts many entries share repeat
+                    words_of[norm] = words
+                if not keys >= words:  # some are new (checked in C)
+                    for word in words:  # (`words - keys` would walk every key)
+                        if word not in postings:
+                            postings[word] = array("I")
+            any(map(_append, map(getitem, words), repeat(slot)))
+        self.words = sorted(postings)
+        for word in postings:  # in the order first seen, as `add` learns them
+            self._learn_deletes(word)
+
     def _learn(self, word: str) -> None:
         """A word seen for the first time: findable with a typo, and while being typed."""
         insort(self.words, word)
+        self._learn_deletes(word)
+
+    def _learn_deletes(self, word: str) -> None:
         if len(word) < MIN_TYPO_WORD - 1:
             return
         known_deletes = self.deletes

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from array import array
 
+import pytest
+
+from bot.core.matching import candidates
 from bot.core.matching.candidates import (
     MAX_PHRASES,
     _likeliest,
@@ -51,3 +54,31 @@ def test_phrase_matches_stops_at_enough_with_the_phrase_as_typed_first() -> None
     assert every == [0, 1, 2, 4]
     first = phrase_matches(postings, texts, words, options, "warm", 100, enough=2)
     assert first == [0, 2]  # "warm" as typed, before "worm"
+
+
+def _postings(texts: list[str]) -> dict[str, array]:
+    postings: dict[str, array] = {}
+    for slot, text in enumerate(texts):
+        for word in set(text.split()):
+            postings.setdefault(word, array("I")).append(slot)
+    return postings
+
+
+def test_phrase_matches_past_the_scan_through_the_next_rarest_word_with_stand_ins() -> None:
+    # The rarest word (with a stand-in) is in more documents than are scanned; the phrase
+    # is in a later one: it is found through the documents that also hold the next word.
+    texts = ["alpha gamma"] * 30 + ["alpah gamma"] * 30 + ["x alpha beta y"]
+    postings = _postings(texts)
+    options = {"alphx": ["alpha", "alpah"], "beta": ["beta"]}
+    assert phrase_matches(postings, texts, ["alphx", "beta"], options, "alphx", 10) == [60]
+
+
+def test_phrase_matches_scans_the_rarest_words_documents_when_the_next_is_everywhere(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # "the" is in every document, many times more than "lit": intersecting with it would
+    # walk them all, so the rarest word's documents (up to three times the scan) are read.
+    monkeypatch.setattr(candidates, "WALK_MOST", 0)  # (a million statements, in small)
+    texts = ["the end"] * 200 + ["the lit the"] * 2 + [f"lit {i} the" for i in range(20)]
+    postings = _postings(texts)
+    options = {"lit": ["lit"], "the": ["the"]}
+    assert phrase_matches(postings, texts, ["lit", "the"], options, "lit", 10) == [200, 201]

@@ -145,6 +145,35 @@ def test_compaction_keeps_every_live_entry(words: bool) -> None:
     assert index.search(texts[0])[0].ref == EntryRef("statement", 0)
 
 
+@pytest.mark.parametrize("words", [False, True])
+def test_postings_built_at_once_answer_as_built_one_by_one(words: bool) -> None:
+    """Start-up defers the postings and builds each big shard's in one pass (`warm`): the
+    index answers exactly as one that posted every document as it came, and is searchable
+    (ranked whole) before `warm`."""
+    rng = random.Random(4)
+    make = text_index if words else name_index
+    texts = [f"{_word(rng)} {rng.choice(_FILLER)} {_word(rng, 2)} {_word(rng)}"
+             for _ in range(1_500)]
+    texts += ["in a statement"] * 300  # equal texts of many entries
+    direct, deferred = make(), make()
+    deferred.defer_postings()
+    for index in (direct, deferred):
+        for i, text in enumerate(texts):
+            index.put(EntryRef("statement", i), str(i), [text], scope=i % 2)
+    assert deferred.search(texts[7], (1,))[0].ref == EntryRef("statement", 7)
+    deferred.warm()
+    direct.warm()
+    queries = [texts[i] for i in range(0, 1_800, 37)]
+    queries += [t[:-1] + "x" for t in queries] + [t.split()[0] for t in queries]
+    for query in queries:
+        for scopes in ((0,), (1,), (0, 1)):
+            assert deferred.search(query, scopes) == direct.search(query, scopes), query
+            assert deferred.search(query, scopes, quick=True) == direct.search(
+                query, scopes, quick=True), query
+    deferred.put(EntryRef("statement", 9_999), "new", ["zanzibarton harbour"], scope=1)
+    assert deferred.search("zanzibarton harbor", (1,))[0].ref == EntryRef("statement", 9_999)
+
+
 def test_typo_and_word_being_typed_find_statements() -> None:
     index = text_index(full_scan_below=0)
     rng = random.Random(3)
