@@ -48,10 +48,28 @@ def can_start() -> Path:
     return bindir
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A 127.0.0.1 port nothing listens on now (bound, then let go)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def drop_connections(url: str) -> int:
+    """Make the server end every other connection to `url`'s database (a failover, a restarted
+    server, an idle-connection reaper); returns how many it ended."""
+    from urllib.parse import urlsplit
+
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        rows = await admin.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
+            " AND pid <> pg_backend_pid()", urlsplit(url).path.lstrip("/"))
+        return len(rows)
+    finally:
+        await admin.close()
 
 
 @dataclass
@@ -88,7 +106,7 @@ class PostgresServer:
                                           "PostgreSQL as an unprivileged user")
             as_user = "postgres"
         folder = Path(tempfile.mkdtemp(prefix="citybot-pg-"))
-        server = cls(folder=folder, port=_free_port(), bindir=bindir, as_user=as_user)
+        server = cls(folder=folder, port=free_port(), bindir=bindir, as_user=as_user)
         data = folder / "data"
         pwfile = folder / "pw"
         pwfile.write_text(PASSWORD + "\n")

@@ -17,7 +17,7 @@ from bot.core.errors import StoreBusy, StoreUnusable
 from bot.core.store import Store
 from bot.core.store.base import migrations
 from bot.core.store.dialect import to_postgres
-from tests.postgres_server import PASSWORD
+from tests.postgres_server import PASSWORD, drop_connections, free_port
 
 
 def test_placeholders_and_sqlite_only_spellings_are_rewritten() -> None:
@@ -61,9 +61,7 @@ async def test_a_dropped_connection_is_busy_once_then_the_pool_reconnects(
     store = await Store.open(postgres_url, pool_size=1)
     try:
         await store.set_mod_role(1, 2, 3, True)
-        name = urlsplit(postgres_url).path.lstrip("/")
-        await _admin(postgres_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                   " WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+        await drop_connections(postgres_url)
         outcomes = []
         for role in (5, 6, 7):
             try:
@@ -98,12 +96,7 @@ async def test_a_database_of_something_else_is_refused_and_left_alone(postgres_u
 
 async def test_an_unreachable_server_is_retried_then_one_line(postgres_url: str) -> None:
     parts = urlsplit(postgres_url)
-    import socket
-
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = parts._replace(netloc=f"citybot:{PASSWORD}@127.0.0.1:{port}").geturl()
+    url = parts._replace(netloc=f"citybot:{PASSWORD}@127.0.0.1:{free_port()}").geturl()
     started = time.monotonic()
     with pytest.raises(StoreUnusable) as raised:
         await Store.open(url, connect_seconds=1.5)
@@ -192,13 +185,8 @@ def test_database_url_wins_and_no_sqlite_file_is_made(
 def test_an_unreachable_server_at_start_is_one_line_and_exit_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     monkeypatch.setenv("DATABASE_CONNECT_SECONDS", "1")
-    url = f"postgresql://citybot:{PASSWORD}@127.0.0.1:{port}/citybot"
+    url = f"postgresql://citybot:{PASSWORD}@127.0.0.1:{free_port()}/citybot"
     assert main(["--env-file", "/nonexistent", "--database", url, "ask", "about"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) <= 2 and "retrying" in lines[0]  # the wait, said once

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
@@ -9,6 +13,7 @@ from tests.e2e.fake_discord import fixtures as fx
 from tests.e2e.fake_discord.records import InteractionRecord, Response
 
 TIMEOUT = 5.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DISCORD_DEADLINE = 3.0  # seconds Discord gives the first response to an interaction
 
 
@@ -51,3 +56,21 @@ async def slash_answer(
         first = await record.wait_for(lambda r: r.kind == "followup", timeout)
     assert record.original is not None
     return first, record.original
+
+
+async def import_city_elsewhere(env_file: Path, database: Path | str, guild_id: int,
+                                folder: Path) -> None:
+    """`citybot import` of a file adding the city Gotham to `guild_id`, run as its own
+    process beside the bot(s) under test (a write the bot learns of only from the store)."""
+    data = {"source": {"key": f"import-{guild_id}", "title": "Another process's import",
+                       "outlet": "tests", "date": "2024-01-01"},
+            "cities": [{"key": "gotham", "name": "Gotham", "state": "New Jersey"}],
+            "people": [], "statements": []}
+    file = folder / "import.json"
+    file.write_text(json.dumps(data))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--env-file", str(env_file), "--database", str(database),
+        "import", str(file), "--guild", str(guild_id), cwd=REPO_ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()

@@ -8,33 +8,20 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
 from bot.core.errors import StoreBusy
-from tests.e2e.conftest import REPO_ROOT, BotProcess
+from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_discord import fixtures as fx
-from tests.e2e.helpers import ask, only_embed
+from tests.e2e.helpers import ask, import_city_elsewhere, only_embed
+from tests.postgres_server import drop_connections
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TEXT = "every ferry on the lake will carry the ordinance in nine languages"
-
-
-async def _drop_connections(url: str) -> int:
-    admin = await asyncpg.connect(url)
-    try:
-        rows = await admin.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
-            " AND pid <> pg_backend_pid()", urlsplit(url).path.lstrip("/"))
-        return len(rows)
-    finally:
-        await admin.close()
 
 
 async def test_dropped_connections_are_busy_at_worst_and_the_bot_reconnects(
@@ -43,7 +30,7 @@ async def test_dropped_connections_are_busy_at_worst_and_the_bot_reconnects(
     await bot.start()
     try:
         assert only_embed(await ask(fake_discord, "!city Seatle"))["title"].startswith("Seattle")
-        assert await _drop_connections(postgres_url) >= 2  # the pool's and the listener's
+        assert await drop_connections(postgres_url) >= 2  # the pool's and the listener's
         reply = only_embed(await ask(
             fake_discord, f"!add statement speaker: Rahm Emanuel text: {TEXT}",
             user_id=fx.MODERATOR_ID))
@@ -57,18 +44,7 @@ async def test_dropped_connections_are_busy_at_worst_and_the_bot_reconnects(
         assert "nine languages" in json.dumps(quote)
 
         # Another process writes; the bot's re-made listener hears it.
-        data = {"source": {"key": "pg-e2e", "title": "PostgreSQL e2e", "outlet": "tests",
-                           "date": "2024-01-01"},
-                "cities": [{"key": "gotham", "name": "Gotham", "state": "New Jersey"}],
-                "people": [], "statements": []}
-        file = tmp_path / "import.json"
-        file.write_text(json.dumps(data))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--env-file", str(bot.env_file), "--database",
-            postgres_url, "import", str(file), "--guild", str(fx.GUILD_ID), cwd=REPO_ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        output, _ = await process.communicate()
-        assert process.returncode == 0, output.decode()
+        await import_city_elsewhere(bot.env_file, postgres_url, fx.GUILD_ID, tmp_path)
         loop = asyncio.get_running_loop()
         started = loop.time()
         while "Gotham" not in only_embed(await ask(fake_discord, "!city gotham"))["title"]:

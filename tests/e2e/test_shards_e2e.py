@@ -11,17 +11,15 @@ no longer by its old ones; `citybot import` while both run is seen where it belo
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.core.store import Store
-from tests.e2e.conftest import REPO_ROOT, BotProcess, shut_down, stop_clean
+from tests.e2e.conftest import BotProcess, shut_down, stop_clean
 from tests.e2e.fake_discord import FakeDiscord, SentMessage
 from tests.e2e.fake_discord import fixtures as fx
-from tests.e2e.helpers import start_sharded
+from tests.e2e.helpers import import_city_elsewhere, start_sharded
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module")]
 
@@ -122,18 +120,7 @@ async def test_two_processes_serve_four_shards_from_one_store(
         assert took < VISIBLE_WITHIN, took
 
         # `citybot import` while both run: a server of B sees its new city.
-        data = {"source": {"key": "shards-test", "title": "Shards test", "outlet": "tests",
-                           "date": "2024-01-01"},
-                "cities": [{"key": "gotham", "name": "Gotham", "state": "New Jersey"}],
-                "people": [], "statements": []}
-        file = tmp_path / "import.json"
-        file.write_text(json.dumps(data))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--env-file", str(first.env_file), "--database",
-            database, "import", str(file), "--guild", str(towns[3].id),
-            cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        output, _ = await process.communicate()
-        assert process.returncode == 0, output.decode()
+        await import_city_elsewhere(first.env_file, database, towns[3].id, tmp_path)
         await until_found(server, towns[3], "!city gotham", "Gotham, New Jersey")
         elsewhere = await asked(server, towns[1], "!city gotham")
         assert "Gotham, New Jersey" not in title(elsewhere)  # another server's entry

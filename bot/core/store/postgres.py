@@ -319,8 +319,9 @@ class PostgresEngine:
             try:
                 with _busy_when_transient():
                     await transaction.start()
-                    await conn.execute(f"SET LOCAL lock_timeout = '{self.lock_timeout}'")
-                    await conn.execute("LOCK TABLE changes IN EXCLUSIVE MODE")
+                    # One round trip (no parameters: the simple protocol takes both).
+                    await conn.execute(f"SET LOCAL lock_timeout = '{self.lock_timeout}';"
+                                       " LOCK TABLE changes IN EXCLUSIVE MODE")
                 token = _open_transaction.set((self.pool, conn))
                 try:
                     yield PgConnection(conn, in_transaction=True)
