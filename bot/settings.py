@@ -28,6 +28,9 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     database_pool_size: int = 5
     database_connect_seconds: float = 30.0
+    # INDEX_SNAPSHOT: where the index snapshot is kept; "" (off) for none; None: beside the
+    # SQLite file (none for PostgreSQL).
+    index_snapshot: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     owner_ids: frozenset[int] = frozenset()
@@ -54,7 +57,17 @@ class Settings:
         from bot.core.store.location import Database
 
         return Database(self.database_url or self.database_path, self.database_pool_size,
-                        self.database_connect_seconds)
+                        self.database_connect_seconds, self.index_snapshot)
+
+
+def _index_snapshot(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if raw.lower() in {"off", "none", "no", "false", "0"}:
+        return ""
+    if "://" in raw:
+        raise SettingsError("INDEX_SNAPSHOT is a file's path (or off), not a URL")
+    return str(Path(raw).expanduser())
 
 
 def _pool_size(raw: str | None) -> int:
@@ -173,6 +186,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         database_pool_size=_pool_size(get("DATABASE_POOL_SIZE")),
         database_connect_seconds=_positive_seconds("DATABASE_CONNECT_SECONDS",
                                                    get("DATABASE_CONNECT_SECONDS"), 30.0),
+        index_snapshot=_index_snapshot(get("INDEX_SNAPSHOT")),
         dev_guild_id=_int_or_none("DEV_GUILD_ID", get("DEV_GUILD_ID")),
         log_level=level,
         owner_ids=owner_ids,

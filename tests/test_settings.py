@@ -152,3 +152,14 @@ def test_database_url_wins_over_the_file() -> None:
                                       "DATABASE_PATH": "x.db"})
     assert str(settings.database().location) == "postgresql://u:pw@h/db"
     assert "pw" not in repr(settings) and "pw" not in str(settings.database())
+
+
+def test_index_snapshot_setting(tmp_path: Path) -> None:
+    default = settings_from_mapping({"DATABASE_PATH": str(tmp_path / "c.db")}).database()
+    assert default.snapshot_path() == tmp_path / "c.db.index"  # beside the SQLite file
+    assert settings_from_mapping({"INDEX_SNAPSHOT": "off"}).database().snapshot_path() is None
+    chosen = settings_from_mapping({"INDEX_SNAPSHOT": str(tmp_path / "i"),
+                                    "DATABASE_URL": "postgresql://u@h/db"}).database()
+    assert chosen.snapshot_path() == tmp_path / "i"  # PostgreSQL: only where it is set
+    with pytest.raises(SettingsError, match="INDEX_SNAPSHOT"):
+        settings_from_mapping({"INDEX_SNAPSHOT": "s3://bucket/index"})

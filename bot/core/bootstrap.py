@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core import snapshot
 from bot.core.digest import DigestService
 from bot.core.errors import StoreBusy, StoreUnusable
 from bot.core.feed import ChangeFeed, stop
@@ -13,8 +17,14 @@ from bot.core.moderation import Moderation
 from bot.core.partition import Partition
 from bot.core.seed import ensure_seeded
 from bot.core.service import Lookup
+from bot.core.snapshot import Snapshots, entries_of
 from bot.core.store import DATABASE_ERRORS, Store
 from bot.core.store.location import Database
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_EVERY_SECONDS = 3600.0  # a running process saves its index this often, if changed
+RESAVE_AFTER = 1_000  # changes replayed at start over a snapshot: saved again at once
 
 
 @dataclass(slots=True)
@@ -25,16 +35,50 @@ class Core:
     moderation: Moderation
     feed: ChangeFeed
     reader: Store | None = None  # the feed's own connection
+    snapshots: Snapshots | None = None  # where the index is saved; None: it is not
+    restored: bool = False  # the index came from a snapshot, not from reading every entry
     _following: asyncio.Task[None] | None = field(default=None, repr=False)
+    _saving: asyncio.Task[None] | None = field(default=None, repr=False)
+    _checking: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def follow(self) -> None:
-        """Keep following the change log in the background (a long-running process)."""
+        """Keep following the change log in the background (a long-running process), and
+        save the index now and then, so the next start has little of the log to replay."""
         if self._following is None:
             self._following = self.feed.start()
+        if self._saving is None and self.snapshots is not None:
+            self._saving = asyncio.get_running_loop().create_task(
+                self._save_now_and_then(), name="index-snapshots")
+
+    def save_snapshot(self) -> None:
+        """Start saving the index, if it is big enough to be worth it and not saved as it is."""
+        snapshots, catalog = self.snapshots, self.lookup.catalog
+        if snapshots is None or entries_of(catalog) < snapshot.WORTH_SAVING_FROM or \
+                snapshots.is_current(self.feed.position):
+            return
+        position, marker = self.feed.marker
+        if position != self.feed.position or marker is None:  # not known for this position
+            return
+        snapshots.save(catalog, position, marker, self.feed.dropped)
+
+    async def _save_now_and_then(self) -> None:
+        while True:
+            await asyncio.sleep(SNAPSHOT_EVERY_SECONDS)
+            with contextlib.suppress(StoreBusy, *DATABASE_ERRORS):
+                await self.feed.remember_marker()
+                self.save_snapshot()
 
     async def close(self) -> None:
+        for task in (self._saving, self._checking):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._saving = self._checking = None
         await stop(self._following)
         self._following = None
+        if self.snapshots is not None:
+            await self.snapshots.wait()  # a snapshot being written is finished, not orphaned
         if self.reader is not None:
             await self.reader.close()
         await self.store.close()
@@ -43,23 +87,36 @@ class Core:
 async def start_core(database: Database | Path | str, prefix: str = "!",
                      partition: Partition | None = None) -> Core:
     """Open (or create and seed) the database and build the in-memory index of what this
-    process serves (`partition`: every server by default)."""
+    process serves (`partition`: every server by default): from its snapshot brought up to
+    date by the change log when there is a usable one, else from every entry."""
     partition = partition or Partition()
     database = Database.of(database)
     store = await Store.open(database.location, pool_size=database.pool_size,
                              connect_seconds=database.connect_seconds)  # StoreUnusable
     reader: Store | None = None
+    snapshot_path = database.snapshot_path(partition.tag())
+    snapshots = Snapshots(snapshot_path, partition.describe()) if snapshot_path else None
     try:
         await ensure_seeded(store)
         reader = await Store.open_reader(database.location,
                                          connect_seconds=database.connect_seconds)
+        started = time.monotonic()
         # Lookups read through the reader's connection: a member's `/city` never queues behind
         # a write of this process that is waiting for another writer's lock (it would miss
         # Discord's 3 s), and it sees only what is committed.
-        lookup = await Lookup.start(reader, prefix, serves=partition.serves)
+        lookup = await _restored(reader, snapshots, prefix) if snapshots else None
+        restored = lookup is not None
+        if lookup is None:
+            lookup = await Lookup.start(reader, prefix, serves=partition.serves)
         moderation = await Moderation.start(store, lookup, reader=reader, partition=partition)
         assert moderation.feed is not None
         feed = moderation.feed
+        caught_up = 0
+        if restored:
+            caught_up = await feed.catch_up()  # (a log trimmed past it: rebuilt from the store)
+            log.info("index read from its snapshot and %d change(s) after it in %.1f s",
+                     caught_up, time.monotonic() - started)
+        await feed.remember_marker()
     except BaseException as exc:
         if reader is not None:
             await reader.close()
@@ -68,5 +125,45 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
             raise StoreUnusable(database, f"it cannot be loaded ({exc})") from exc
         raise
     digest = DigestService(store, prefix=prefix, serves=feed.serves)
-    return Core(store=store, lookup=lookup, digest=digest, moderation=moderation, feed=feed,
-                reader=reader)
+    core = Core(store=store, lookup=lookup, digest=digest, moderation=moderation, feed=feed,
+                reader=reader, snapshots=snapshots, restored=restored)
+    if not restored or caught_up >= RESAVE_AFTER:  # saved for the next start
+        core.save_snapshot()
+    core._checking = asyncio.get_running_loop().create_task(_check_pages(store),
+                                                            name="page-check")
+    return core
+
+
+async def _restored(reader: Store, snapshots: Snapshots, prefix: str) -> Lookup | None:
+    """The index from its snapshot, if that was made from this database as it is now."""
+    found = snapshots.restore()
+    if found is None:
+        return None
+    header, catalog = found
+    marker = await reader.change_marker(header.position)
+    if marker != header.marker:
+        why = ("the change log no longer holds its position (trimmed since)" if marker is None
+               else "it was made from another database (or from this one before a backup "
+                    "was restored over it)")
+        log.warning("index snapshot %s not used: %s; building the index from the store",
+                    snapshots.path, why)
+        return None
+    catalog.position = header.position
+    for guild_id in header.dropped:  # left before the save; this process may serve it again
+        await catalog.load_scope(reader, guild_id)
+    snapshots.saved_position = header.position
+    lookup = Lookup(reader, catalog, prefix)
+    await lookup.refresh_sources()
+    return lookup
+
+
+async def _check_pages(store: Store) -> None:
+    """The pages of a big SQLite file, checked after start (too slow to wait for)."""
+    try:
+        damage = await store.check_pages()
+    except (StoreBusy, *DATABASE_ERRORS) as exc:
+        log.warning("could not check the database's pages (%s)", exc)
+        return
+    if damage:
+        log.error("the database %s: %s. Stop citybot and restore the file from a backup "
+                  "(`citybot backup` makes one)", store.path, damage)

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.catalog import Catalog
 from bot.core.errors import StoreBusy
@@ -52,6 +52,9 @@ class ChangeFeed:
         self.dropped: set[int] = set()  # servers this process left (GUILD_DELETE)
         self.applied = 0  # rows applied since start (for tests and benchmarks)
         self.rebuilds = 0
+        # (position, the store's `change_marker` there): what an index snapshot saved at
+        # that position is checked against when it is read back.
+        self.marker: tuple[int, tuple[Any, ...] | None] = (-1, None)
         self._lock = asyncio.Lock()
         self.on_rebuild: list[Callable[[], None]] = []
 
@@ -74,6 +77,10 @@ class ChangeFeed:
                     total += len(rows)
             self.applied += total
             return total
+
+    async def remember_marker(self) -> None:
+        async with self._lock:
+            self.marker = (self.position, await self.reader.change_marker(self.position))
 
     async def _apply(self, rows: list[Change]) -> None:
         wanted: dict[str, dict[int, None]] = {}  # kind -> ids, in order, once each

@@ -42,6 +42,12 @@ class Partition:
             return True
         return shard_of(guild_id, self.shard_count) in self.shard_ids
 
+    def tag(self) -> str:
+        """A name for what this process serves, for files kept per process ("" unsharded)."""
+        if self.shard_count is None:
+            return ""
+        return f"shards-{'-'.join(map(str, self.shards))}-of-{self.shard_count}"
+
     def describe(self) -> str:
         if self.shard_count is None:
             return "all servers (unsharded)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from bot.core.bootstrap import start_core
 from bot.core.errors import StoreUnusable
 from bot.core.store import Store
 from bot.core.store.base import migrations
-from tests.bad_files import SPOILERS, digest, make_good_database, unwritable
+from tests.bad_files import PAGE, SPOILERS, digest, make_good_database, unwritable
 
 
 @pytest.mark.parametrize("case", list(SPOILERS))
@@ -79,3 +81,68 @@ async def test_a_full_disk_while_seeding_is_one_line(db_path: Path) -> None:
             await start_core(db_path)
     finally:
         bootstrap.Store.open = real_open  # type: ignore[method-assign]
+
+
+# A file above `QUICK_CHECK_AT_OPEN_MOST` (a big store: 35 s to check every page at a million
+# statements) is checked after start, on a thread and connection of its own.
+
+def zero_an_index_start_does_not_read(path: Path) -> None:
+    """Damage where start-up does not look (the audit log's index): only a check of every
+    page finds it."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        (page,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'audit_entry'"
+                             ).fetchone()
+    with path.open("r+b") as file:
+        file.seek((page - 1) * PAGE)
+        file.write(bytes(PAGE))
+
+
+async def test_a_big_file_is_checked_after_start_and_damage_is_one_line(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from bot.core.store import opening
+
+    await make_good_database(db_path)
+    zero_an_index_start_does_not_read(db_path)
+    monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 0)
+    core = await start_core(db_path)  # not checked yet: starts, and answers
+    try:
+        assert core.lookup.hits("city", "Seattle", None)[0].label == "Seattle"
+        assert core._checking is not None
+        await core._checking
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "damaged" in errors[0] and "backup" in errors[0]
+        assert "\n" not in errors[0]
+    finally:
+        await core.close()
+    monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 2**40)
+    with pytest.raises(StoreUnusable, match="damaged"):  # a small file: refused at open
+        await Store.open(db_path)
+
+
+async def test_a_big_file_cut_short_is_refused_at_open(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.core.store import opening
+
+    await make_good_database(db_path)
+    SPOILERS["truncated"][0](db_path)
+    monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 0)
+    before = digest(db_path)
+    with pytest.raises(StoreUnusable, match=r"damaged \(truncated: [\d,]+ bytes of the "):
+        await Store.open(db_path)
+    assert digest(db_path) == before
+
+
+async def test_a_good_big_file_passes_the_check_after_start(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.core.store import opening
+
+    await make_good_database(db_path)
+    monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 0)
+    store = await Store.open(db_path)
+    try:
+        assert await store.check_pages() is None
+        monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 2**40)
+        assert await store.check_pages() is None  # checked at open: nothing left to do
+    finally:
+        await store.close()

@@ -148,6 +148,18 @@ class FuzzyIndex:
         # built once, at the end, rather than one document at a time.
         self._deferred = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Saved in an index snapshot (bot/core/snapshot.py): the scorer and judge are code,
+        # chosen again from the kind of index when it is read back.
+        state = dict(self.__dict__)
+        del state["_scorer"], state["_judge"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._scorer, self._judge = ((fuzz.partial_ratio, judge_fragments) if self._words
+                                     else (fuzz.WRatio, judge_names))
+
     def __len__(self) -> int:
         return len(self._scope_of)
 

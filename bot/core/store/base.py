@@ -138,6 +138,13 @@ class StoreBase:
     async def integrity_check(self) -> str:
         return await self._engine.integrity_check()
 
+    async def check_pages(self) -> str | None:
+        """What was left unchecked at open, checked while the process runs: the damage
+        found, or None (PostgreSQL checks its own pages as it reads them)."""
+        if not isinstance(self._engine, SqliteEngine):
+            return None
+        return await self._engine.check_pages()
+
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[None]:
         """Reads in this block see one committed state (a copy of a live database)."""

@@ -34,6 +34,19 @@ class ChangeLog(StoreBase):
             (position, limit))
         return [Change(*row) for row in rows]
 
+    async def change_marker(self, position: int) -> tuple[Any, ...] | None:
+        """What identifies this database at `position` (an index snapshot's test that it was
+        made from this very database): which database it is (SQLite: the file; PostgreSQL:
+        the database's oid) and the change log's row there; None when that row is gone."""
+        rows = await self._rows(
+            "SELECT id, guild_id, kind, entry_id, created_at FROM changes WHERE id = ?",
+            (position,))
+        if not rows:
+            return None
+        identity = await self._engine.identity()
+        return (*identity, *(value if isinstance(value, int) else str(value)
+                             for value in rows[0]))
+
     async def trimmed_through(self) -> int:
         return int(await self._scalar("SELECT trimmed_through FROM changes_trimmed") or 0)
 

@@ -60,10 +60,25 @@ class Database:
     location: str | Path = field(repr=False)  # a URL may hold a password
     pool_size: int = 5            # PostgreSQL: connections this process keeps at most
     connect_seconds: float = 30.0  # PostgreSQL: how long an unreachable server is retried
+    # The in-memory index's snapshot (bot/core/snapshot.py): "" for none; None for the
+    # default, beside a SQLite file (PostgreSQL has no such place: none unless set).
+    index_snapshot: str | None = None
 
     @classmethod
     def of(cls, value: Database | str | Path) -> Database:
         return value if isinstance(value, Database) else cls(value)
+
+    def snapshot_path(self, partition_tag: str = "") -> Path | None:
+        """Where this process's index snapshot is kept; one file per set of shards."""
+        if self.index_snapshot == "":
+            return None
+        if self.index_snapshot is not None:
+            base = Path(self.index_snapshot)
+        elif is_postgres(self.location) or str(self.location) == ":memory:":
+            return None
+        else:
+            base = Path(f"{self.location}.index")
+        return base.with_name(f"{base.name}.{partition_tag}") if partition_tag else base
 
     def __str__(self) -> str:
         return redacted(str(self.location)) if is_postgres(self.location) \

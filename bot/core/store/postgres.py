@@ -348,6 +348,13 @@ class PostgresEngine:
     async def committed(self) -> AsyncIterator[None]:
         yield  # a pooled read never sees another connection's open transaction
 
+    async def identity(self) -> tuple[int, ...]:
+        """The database's oid: one dropped and made again is another database."""
+        with _busy_when_transient():
+            oid = await self.pool.fetchval(
+                "SELECT oid::bigint FROM pg_database WHERE datname = current_database()")
+        return (int(oid),)
+
     # ---- the change feed's wake-up --------------------------------------------------------
 
     async def data_version(self) -> int:

@@ -103,6 +103,17 @@ class SqliteEngine:
     async def close(self) -> None:
         await self.db.close()
 
+    async def identity(self) -> tuple[int, ...]:
+        """The file (device, inode): a copy or a restored backup is another database."""
+        status = os.stat(self.path) if str(self.path) != ":memory:" else None
+        return (status.st_dev, status.st_ino) if status else (id(self),)
+
+    async def check_pages(self) -> str | None:
+        """A file too big to check at open is checked now (see `opening.check_pages`)."""
+        if opening.checked_at_open(self.path):
+            return None
+        return await opening.check_pages(self.path)
+
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
