@@ -45,7 +45,10 @@ FORMAT = 1
 # Smaller indexes build from the store in well under a second: not worth a file.
 WORTH_SAVING_FROM = 20_000  # entries
 _MAGIC = b"citybot-index\n"
-_ALLOWED_FUNCTIONS = {("array", "_array_reconstructor"), ("array", "array")}
+# Besides the index's own classes: arrays, and plain containers pickle names by reference.
+_ALLOWED_FUNCTIONS = {("array", "_array_reconstructor"), ("array", "array"),
+                      ("builtins", "bytearray"), ("builtins", "range"), ("builtins", "set"),
+                      ("builtins", "frozenset")}
 _INDEX_MODULES = ("bot.core.catalog", "bot.core.matching")
 # What the index's shape and contents depend on: a change to any of these makes old
 # snapshots stale.
@@ -95,7 +98,8 @@ class _IndexUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module.startswith(_INDEX_MODULES) and not name.startswith("__"):
             found = getattr(importlib.import_module(module), name, None)
-            if isinstance(found, type):
+            # Defined there, not merely imported there (the catalog module imports Store).
+            if isinstance(found, type) and found.__module__.startswith(_INDEX_MODULES):
                 return found
         raise pickle.UnpicklingError(f"it names {module}.{name}, which is not part of an index")
 

@@ -162,6 +162,11 @@ def _malicious(path: Path, proof: Path) -> None:
     path.write_bytes(snapshot._MAGIC + pickle.dumps(Boom()))
 
 
+def _a_class_imported_by_the_catalog(path: Path, proof: Path) -> None:
+    # GLOBAL bot.core.catalog.Store, STOP: a class the catalog module imports, not its own
+    path.write_bytes(snapshot._MAGIC + b"cbot.core.catalog\nStore\n.")
+
+
 def _truncated(path: Path, proof: Path) -> None:
     os.truncate(path, path.stat().st_size // 2)
 
@@ -187,6 +192,7 @@ def _another_version(path: Path, proof: Path) -> None:
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("spoil, words", [
     (_malicious, "not part of an index"),
+    (_a_class_imported_by_the_catalog, "not part of an index"),
     (_truncated, "damaged or incomplete"),
     (_garbage, "not a citybot index snapshot"),
     (_empty, "not a citybot index snapshot"),
