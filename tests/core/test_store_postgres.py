@@ -238,3 +238,27 @@ async def test_the_reader_never_sees_the_writers_open_transaction(postgres_url: 
     finally:
         await reader.close()
         await writer.close()
+
+
+async def test_start_up_reads_every_entry_through_a_cursor_a_batch_at_a_time(
+        postgres_url: str) -> None:
+    """The rows of a million statements are not fetched at once: between two batches the
+    read is a cursor held open in its transaction on the server."""
+    from bot.core.seed import ensure_seeded
+
+    store = await Store.open(postgres_url)
+    try:
+        await ensure_seeded(store)
+        seen: list[tuple[object, ...]] = []
+        open_reads: list[int] = []
+        async for rows in store.index_rows("statement", batch=5):
+            assert 0 < len(rows) <= 5
+            seen += rows
+            open_reads.append(len(await _admin(
+                postgres_url, "SELECT 1 FROM pg_stat_activity WHERE datname ="
+                " current_database() AND state = 'idle in transaction'"
+                " AND query LIKE '%FROM statements%'")))
+        assert len(seen) == len({row[0] for row in seen}) > 10  # every statement, once
+        assert open_reads[0] == 1  # the cursor was open after the first batch
+    finally:
+        await store.close()

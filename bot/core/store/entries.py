@@ -135,11 +135,8 @@ class EntryReads(StoreBase):
         index at start-up: plain tuples ordered by id, no dataclasses. Cities and officials
         come as (id, guild_id, name, alias), one row per alias (alias None when there is
         none); statements as (id, guild_id, speaker, text)."""
-        sql = slim_select(kind, "TRUE")
-        async with self._db.execute(sql) as cursor:
-            cursor.row_factory = None  # tuples: much cheaper than Row
-            while rows := await cursor.fetchmany(batch):
-                yield rows  # type: ignore[misc]
+        async for rows in self._engine.batches(slim_select(kind, "TRUE"), (), batch):
+            yield rows
 
     async def described_rows(
         self, kind: Literal["city", "statement"], batch: int = 10_000, *,
@@ -164,10 +161,8 @@ class EntryReads(StoreBase):
             sql = ("SELECT c.id, c.guild_id, c.stance, f.text FROM cities c"
                    " LEFT JOIN city_facts f ON f.city_id = c.id"
                    f" WHERE c.deleted_at IS NULL{where} ORDER BY c.id, f.position")
-        async with self._db.execute(sql, params) as cursor:
-            cursor.row_factory = None
-            while rows := await cursor.fetchmany(batch):
-                yield rows  # type: ignore[misc]
+        async for rows in self._engine.batches(sql, params, batch):
+            yield rows
 
     async def random_statement(self, scopes: Sequence[int]) -> Statement | None:
         where, params = _where(scopes, "s", {})

@@ -348,6 +348,21 @@ class PostgresEngine:
     async def committed(self) -> AsyncIterator[None]:
         yield  # a pooled read never sees another connection's open transaction
 
+    async def batches(self, sql: str, params: Sequence[Any], size: int
+                      ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A big read (start-up's every entry) through a server-side cursor, a batch at a
+        time: a million statements are never all in this process's memory at once."""
+        with _busy_when_transient():
+            conn = await self.pool.acquire()
+        try:
+            with _busy_when_transient():
+                async with conn.transaction(readonly=True):
+                    cursor = await conn.cursor(to_postgres(sql), *params)
+                    while rows := await cursor.fetch(size):
+                        yield [tuple(row) for row in rows]
+        finally:
+            await self.pool.release(conn)
+
     async def identity(self) -> tuple[int, ...]:
         """The database's oid: one dropped and made again is another database."""
         with _busy_when_transient():

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -102,6 +103,14 @@ class SqliteEngine:
 
     async def close(self) -> None:
         await self.db.close()
+
+    async def batches(self, sql: str, params: Sequence[Any], size: int
+                      ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A big read (start-up's every entry) in batches of plain tuples."""
+        async with self.db.execute(sql, params) as cursor:
+            cursor.row_factory = None  # tuples: much cheaper than Row
+            while rows := await cursor.fetchmany(size):
+                yield rows  # type: ignore[misc]
 
     async def identity(self) -> tuple[int, ...]:
         """The file (device, inode): a copy or a restored backup is another database."""
