@@ -19,7 +19,7 @@ from bot.core.moderation import Moderation
 from bot.core.partition import Partition
 from bot.core.seed import ensure_seeded
 from bot.core.service import Lookup
-from bot.core.snapshot import Snapshots, entries_of
+from bot.core.snapshot import FORMAT, Header, Snapshots, SnapshotUnusable, entries_of
 from bot.core.store import DATABASE_ERRORS, Store
 from bot.core.store.location import Database
 
@@ -44,13 +44,16 @@ class Core:
     _checking: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def follow(self) -> None:
-        """Keep following the change log in the background (a long-running process), and
-        save the index now and then, so the next start has little of the log to replay."""
+        """Keep following the change log in the background (a long-running process), save
+        the index now and then, so the next start has little of the log to replay, and check
+        the pages of a big database file that were not checked at open."""
+        loop = asyncio.get_running_loop()
         if self._following is None:
             self._following = self.feed.start()
         if self._saving is None and self.snapshots is not None:
-            self._saving = asyncio.get_running_loop().create_task(
-                self._save_now_and_then(), name="index-snapshots")
+            self._saving = loop.create_task(self._save_now_and_then(), name="index-snapshots")
+        if self._checking is None:
+            self._checking = loop.create_task(_check_pages(self.store), name="page-check")
 
     def save_snapshot(self) -> None:
         """Start saving the index, if it is big enough to be worth it and not saved as it is."""
@@ -58,17 +61,23 @@ class Core:
         if snapshots is None or entries_of(catalog) < snapshot.WORTH_SAVING_FROM or \
                 snapshots.is_current(self.feed.position):
             return
-        position, marker = self.feed.marker
-        if position != self.feed.position or marker is None:  # not known for this position
-            return
-        snapshots.save(catalog, position, marker, self.feed.dropped)
+        position, marker, ahead, ahead_marker = self.feed.marker
+        if position != self.feed.position or marker is None or ahead_marker is None:
+            return  # not known for this position
+        snapshots.save(catalog, Header(FORMAT, "", "", position, marker,
+                                       tuple(sorted(self.feed.dropped)), 0, ahead,
+                                       ahead_marker))
 
     async def _save_now_and_then(self) -> None:
         while True:
             await asyncio.sleep(SNAPSHOT_EVERY_SECONDS)
-            with contextlib.suppress(StoreBusy, *DATABASE_ERRORS):
+            try:
                 await self.feed.remember_marker()
                 self.save_snapshot()
+            except (StoreBusy, *DATABASE_ERRORS) as exc:
+                log.warning("index snapshot not saved this time: %s", exc)
+            except Exception:  # never stop saving for good without a word
+                log.exception("index snapshot not saved this time")
 
     async def close(self) -> None:
         for task in (self._saving, self._checking):
@@ -87,14 +96,18 @@ class Core:
 
 
 async def start_core(database: Database | Path | str, prefix: str = "!",
-                     partition: Partition | None = None) -> Core:
+                     partition: Partition | None = None, *, long_running: bool = False
+                     ) -> Core:
     """Open (or create and seed) the database and build the in-memory index of what this
     process serves (`partition`: every server by default): from its snapshot brought up to
-    date by the change log when there is a usable one, else from every entry."""
+    date by the change log when there is a usable one, else from every entry.
+    `long_running` (`citybot run`): the pages of a big SQLite file are checked once it runs
+    (`Core.follow`), not before; a short command checks them all first."""
     partition = partition or Partition()
     database = Database.of(database)
     store = await Store.open(database.location, pool_size=database.pool_size,
-                             connect_seconds=database.connect_seconds)  # StoreUnusable
+                             connect_seconds=database.connect_seconds,
+                             defer_page_check=long_running)  # StoreUnusable
     reader: Store | None = None
     snapshot_path = database.snapshot_path(partition.tag())
     snapshots = Snapshots(snapshot_path, partition.describe()) if snapshot_path else None
@@ -132,8 +145,6 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
                 reader=reader, snapshots=snapshots, restored=restored)
     if not restored or caught_up >= RESAVE_AFTER:  # saved for the next start
         core.save_snapshot()
-    core._checking = asyncio.get_running_loop().create_task(_check_pages(store),
-                                                            name="page-check")
     return core
 
 
@@ -156,14 +167,24 @@ async def _restored(reader: Store, snapshots: Snapshots, prefix: str) -> Lookup 
     found = snapshots.restore()
     if found is None:
         return None
-    header, catalog = found
+    header, read_catalog = found
     marker = await reader.change_marker(header.position)
     if marker != header.marker:
-        why = ("the change log no longer holds its position (trimmed since)" if marker is None
-               else "it was made from another database (or from this one before a backup "
-                    "was restored over it)")
-        log.warning("index snapshot %s not used: %s; building the index from the store",
-                    snapshots.path, why)
+        snapshots.unusable("the change log no longer holds its position (trimmed since, or "
+                           "an older copy of the database put in its place)"
+                           if marker is None else
+                           "it was made from another database (or from this one before a "
+                           "backup was restored over it)")
+        return None
+    if await reader.change_position() < header.ahead or \
+            await reader.change_marker(header.ahead) != header.ahead_marker:
+        snapshots.unusable("it holds changes this database does not have (an older copy of "
+                           "it, or a backup, was put in its place)")
+        return None
+    try:
+        catalog = read_catalog()
+    except SnapshotUnusable as exc:
+        snapshots.unusable(str(exc))
         return None
     catalog.position = header.position
     for guild_id in header.dropped:  # left before the save; this process may serve it again

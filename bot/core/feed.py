@@ -52,9 +52,11 @@ class ChangeFeed:
         self.dropped: set[int] = set()  # servers this process left (GUILD_DELETE)
         self.applied = 0  # rows applied since start (for tests and benchmarks)
         self.rebuilds = 0
-        # (position, the store's `change_marker` there): what an index snapshot saved at
-        # that position is checked against when it is read back.
-        self.marker: tuple[int, tuple[Any, ...] | None] = (-1, None)
+        # What an index snapshot saved now is checked against when it is read back: the
+        # position and the store's `change_marker` there, and the newest row and its marker
+        # (the index may hold entries as re-read after their row: up to that one).
+        self.marker: tuple[int, tuple[Any, ...] | None, int, tuple[Any, ...] | None] = (
+            -1, None, -1, None)
         self._lock = asyncio.Lock()
         self.on_rebuild: list[Callable[[], None]] = []
 
@@ -80,7 +82,9 @@ class ChangeFeed:
 
     async def remember_marker(self) -> None:
         async with self._lock:
-            self.marker = (self.position, await self.reader.change_marker(self.position))
+            ahead = await self.reader.change_position()
+            self.marker = (self.position, await self.reader.change_marker(self.position),
+                           ahead, await self.reader.change_marker(ahead))
 
     async def _apply(self, rows: list[Change]) -> None:
         wanted: dict[str, dict[int, None]] = {}  # kind -> ids, in order, once each

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import importlib
+import importlib.metadata
 import logging
 import os
 import pickle
 import signal
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -45,14 +47,13 @@ FORMAT = 1
 # Smaller indexes build from the store in well under a second: not worth a file.
 WORTH_SAVING_FROM = 20_000  # entries
 _MAGIC = b"citybot-index\n"
-# Besides the index's own classes: arrays, and plain containers pickle names by reference.
-_ALLOWED_FUNCTIONS = {("array", "_array_reconstructor"), ("array", "array"),
-                      ("builtins", "bytearray"), ("builtins", "range"), ("builtins", "set"),
-                      ("builtins", "frozenset")}
+# Besides the index's own classes, all a snapshot names: how arrays are pickled.
+_ALLOWED_FUNCTIONS = {("array", "_array_reconstructor"), ("array", "array")}
 _INDEX_MODULES = ("bot.core.catalog", "bot.core.matching")
 # What the index's shape and contents depend on: a change to any of these makes old
 # snapshots stale.
-_SOURCES = ("catalog.py", "snapshot.py", "text.py", "matching")
+_SOURCES = ("catalog.py", "snapshot.py", "text.py", "feed.py", "matching", "store/entries.py",
+            "store/changes.py", "migrations")
 
 
 class SnapshotUnusable(Exception):
@@ -68,6 +69,11 @@ class Header:
     marker: tuple[Any, ...] | None  # that row as the store had it (`Store.change_marker`)
     dropped: tuple[int, ...]  # servers left before the save: their entries are not in it
     entries: int
+    # The newest row when it was saved: the index may hold changes up to it (entries are
+    # re-read after their row), so a store that has not got that far (a backup copied over
+    # the file, a replica behind) cannot bring it back to its own state.
+    ahead: int = 0
+    ahead_marker: tuple[Any, ...] | None = None
 
 
 @cache
@@ -75,11 +81,17 @@ def code_version() -> str:
     digest = hashlib.sha256()
     digest.update(f"{FORMAT} {sys.version_info[:2]} {unicodedata.unidata_version}".encode())
     core = Path(__file__).parent
+    found = 0
     for name in _SOURCES:
         path = core / name
-        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(source.name.encode())
-            digest.update(source.read_bytes())
+        for source in sorted(path.rglob("*.*")) if path.is_dir() else [path]:
+            if source.suffix in (".py", ".sql") and source.is_file():
+                digest.update(source.name.encode())
+                digest.update(source.read_bytes())
+                found += 1
+    if not found:  # installed without its sources: the package's version, at least
+        with contextlib.suppress(Exception):
+            digest.update(importlib.metadata.version("citybot").encode())
     return digest.hexdigest()[:16]
 
 
@@ -114,42 +126,71 @@ def read_header(file: IO[bytes]) -> Header:
         header = Header(**raw)
     except TypeError as exc:
         raise SnapshotUnusable("its header cannot be read") from exc
+    if not (isinstance(header.position, int) and isinstance(header.ahead, int)
+            and isinstance(header.entries, int) and isinstance(header.dropped, tuple)
+            and all(isinstance(g, int) for g in header.dropped)):
+        raise SnapshotUnusable("its header cannot be read")
     if header.code != code_version():
         raise SnapshotUnusable("it was written by another version of citybot")
     return header
 
 
-def read(path: Path, partition: str) -> tuple[Header, Catalog]:
-    """The header and the index; `SnapshotUnusable` (one line) for any file that is not a
+def read(path: Path, partition: str) -> tuple[Header, Callable[[], Catalog]]:
+    """The header, and what reads the index after it (once the header is found good: a big
+    index is not read for nothing); `SnapshotUnusable` (one line) for any file that is not a
     whole snapshot of this version and partition."""
+    with _unusable_when_bad():
+        file = path.open("rb")
     try:
-        with path.open("rb") as file:
+        with _unusable_when_bad():
             header = read_header(file)
-            if header.partition != partition:
-                raise SnapshotUnusable(f"it holds {header.partition}, not {partition}")
-            catalog = _IndexUnpickler(file).load()
+        if header.partition != partition:
+            raise SnapshotUnusable(f"it holds {header.partition}, not {partition}")
+    except BaseException:
+        file.close()
+        raise
+
+    def catalog() -> Catalog:
+        try:
+            with _unusable_when_bad():
+                found = _IndexUnpickler(file).load()
+        finally:
+            file.close()
+        if not isinstance(found, Catalog) or entries_of(found) != header.entries:
+            raise SnapshotUnusable("it holds no index, or not the one its header describes")
+        return found
+
+    return header, catalog
+
+
+@contextlib.contextmanager
+def _unusable_when_bad() -> Iterator[None]:
+    try:
+        yield
     except SnapshotUnusable:
         raise
     except FileNotFoundError as exc:
         raise SnapshotUnusable("there is none yet") from exc
     except OSError as exc:
         raise SnapshotUnusable(f"it cannot be read ({exc.strerror or exc})") from exc
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, ImportError, MemoryError) as exc:
+    except Exception as exc:  # whatever a damaged pickle makes the unpickler raise
         raise SnapshotUnusable(f"it is damaged or incomplete ({exc or type(exc).__name__})"
                                ) from exc
-    if not isinstance(catalog, Catalog):
-        raise SnapshotUnusable("it holds no index")
-    return header, catalog
 
 
 # ---- writing ----------------------------------------------------------------------------
 
+def _temporary(path: Path, pid: int) -> Path:
+    return path.with_name(f".{path.name}.{pid}.tmp")
+
+
 def write(path: Path, header: Header, catalog: Catalog) -> None:
-    """Write atomically: a reader sees the old snapshot or the new one, never half of one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write atomically: a reader sees the old snapshot or the new one, never half of one.
+    Readable by its owner only (it holds what the database holds)."""
+    temporary = _temporary(path, os.getpid())
     try:
-        with temporary.open("wb") as file:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
             file.write(_MAGIC)
             pickle.dump(asdict(header), file, protocol=5)
             pickle.dump(catalog, file, protocol=5)
@@ -168,6 +209,26 @@ def write(path: Path, header: Header, catalog: Catalog) -> None:
             os.close(folder)
 
 
+def remove_leftovers(path: Path) -> None:
+    """Temporary files of writers that were killed (their process is gone)."""
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+            pid = leftover.name[len(path.name) + 2:-len(".tmp")]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 class Snapshots:
     """Where this process's snapshot lives, and its writer: at most one at a time."""
 
@@ -175,62 +236,72 @@ class Snapshots:
         self.path = path
         self.partition = partition
         self.saved_position: int | None = None  # of the last snapshot read or written
-        self._writing: asyncio.Future[int] | None = None
+        self._writing: asyncio.Future[None] | None = None
         self.written = 0  # snapshots written (for tests and the log)
 
-    def restore(self) -> tuple[Header, Catalog] | None:
+    def restore(self) -> tuple[Header, Callable[[], Catalog]] | None:
+        """The header and the index's reader, or None (said in one warning line)."""
+        remove_leftovers(self.path)
         try:
-            header, catalog = read(self.path, self.partition)
+            return read(self.path, self.partition)
         except SnapshotUnusable as exc:
-            if self.path.exists() or "none yet" not in str(exc):
-                log.warning("index snapshot %s not used: %s; building the index from the "
-                            "store", self.path, exc)
+            self.unusable(str(exc))
             return None
-        return header, catalog
+
+    def unusable(self, why: str) -> None:
+        if self.path.exists() or "none yet" not in why:
+            log.warning("index snapshot %s not used: %s; building the index from the store",
+                        self.path, why)
 
     def is_current(self, position: int) -> bool:
         return self.saved_position == position
 
-    def save(self, catalog: Catalog, position: int, marker: tuple[Any, ...] | None,
-             dropped: Iterable[int]) -> None:
+    def save(self, catalog: Catalog, header: Header) -> None:
         """Start writing the index as it is now (unless a write is already under way)."""
         if self._writing is not None and not self._writing.done():
             return
-        header = Header(FORMAT, code_version(), self.partition, position, marker,
-                        tuple(sorted(dropped)), entries_of(catalog))
-        loop = asyncio.get_running_loop()
-        self._writing = loop.create_future() if hasattr(os, "fork") else None
-        if self._writing is None:  # no fork: write here (the loop waits meanwhile)
-            self._write_or_warn(header, catalog)
+        header = replace(header, format=FORMAT, code=code_version(), partition=self.partition,
+                         entries=entries_of(catalog))
+        if not hasattr(os, "fork"):  # no fork: written here (the loop waits meanwhile)
+            self._finished(header, self._write_here(header, catalog))
             return
-        pid = _fork(lambda: write(self.path, header, catalog))
-        waiting = loop.run_in_executor(None, _exit_status, pid)
-        writing = self._writing
+        loop = asyncio.get_running_loop()
+        writing = self._writing = loop.create_future()
+        try:
+            pid, reasons = _fork(lambda: write(self.path, header, catalog))
+        except OSError as exc:  # no memory or processes left for a child: not this time
+            self._finished(header, f"no child process to write it ({exc.strerror or exc})")
+            writing.set_result(None)
+            return
 
-        def done(finished: asyncio.Future[int]) -> None:
-            status = finished.result() if not finished.cancelled() else 1
-            if status == 0:
-                self.saved_position = position
-                self.written += 1
-                log.info("index snapshot written: %s (%d entries, change %d)", self.path,
-                         header.entries, position)
-            else:
-                log.warning("index snapshot %s could not be written (see the warning "
-                            "above); the next start builds the index from the store",
-                            self.path)
-            writing.set_result(status)
+        def done(finished: asyncio.Future[str | None]) -> None:
+            try:
+                why = "it was stopped" if finished.cancelled() else finished.result()
+                if why is not None:
+                    with contextlib.suppress(OSError):
+                        _temporary(self.path, pid).unlink()
+                self._finished(header, why)
+            finally:
+                writing.set_result(None)
 
-        waiting.add_done_callback(done)
+        loop.run_in_executor(None, _outcome, pid, reasons).add_done_callback(done)
 
-    def _write_or_warn(self, header: Header, catalog: Catalog) -> None:
+    def _write_here(self, header: Header, catalog: Catalog) -> str | None:
         try:
             write(self.path, header, catalog)
         except OSError as exc:
-            log.warning("index snapshot %s could not be written (%s)", self.path,
-                        exc.strerror or exc)
+            return exc.strerror or str(exc)
+        return None
+
+    def _finished(self, header: Header, why: str | None) -> None:
+        if why is not None:
+            log.warning("index snapshot %s could not be written (%s); the next start reads "
+                        "the previous one or builds the index from the store", self.path, why)
             return
         self.saved_position = header.position
         self.written += 1
+        log.info("index snapshot written: %s (%d entries, change %d)", self.path,
+                 header.entries, header.position)
 
     async def wait(self) -> None:
         """Until the write under way (if any) is finished."""
@@ -238,30 +309,57 @@ class Snapshots:
             await asyncio.shield(self._writing)
 
 
-def _fork(work: Callable[[], None]) -> int:
-    pid = os.fork()
-    if pid:
-        return pid
-    # The child: only `work`, then out, without running the parent's cleanup (its event
-    # loop, its database connections, its atexit handlers are the parent's).
-    status = 1
+def _fork(work: Callable[[], None]) -> tuple[int, int]:
+    """Run `work` in a child; its pid, and a pipe on which it says why it failed."""
+    reasons, say = os.pipe()
+    gc.freeze()  # the child's collector then leaves the index's pages alone (copy on write)
     try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        os.close(reasons)
+        os.close(say)
+        raise
+    if pid:
+        gc.unfreeze()
+        os.close(say)
+        return pid, reasons
+    # The child: only `work`, then out, without running the parent's cleanup (its event
+    # loop, its database connections, its atexit handlers are the parent's); no output of
+    # its own (the parent says how it went), and Ctrl-C at the terminal is the parent's.
+    status, why = 1, "it stopped on an unexpected error"
+    try:
+        gc.disable()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         with contextlib.suppress(ValueError, OSError):
             signal.set_wakeup_fd(-1)
+        null = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):
+            os.dup2(null, stream)
         work()
         status = 0
     except OSError as exc:
-        with contextlib.suppress(Exception):
-            log.warning("index snapshot could not be written (%s)", exc.strerror or exc)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            log.exception("index snapshot could not be written")
+        why = exc.strerror or str(exc)
+    except BaseException as exc:
+        why = f"{type(exc).__name__}: {exc}"
     finally:
+        if status:
+            with contextlib.suppress(Exception):
+                os.write(say, why.encode()[:500])
         os._exit(status)
 
 
-def _exit_status(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+def _outcome(pid: int, reasons: int) -> str | None:
+    """Wait for the child: None when it wrote the snapshot, else why not."""
+    try:
+        with os.fdopen(reasons, "rb") as pipe:
+            why = pipe.read().decode(errors="replace").strip()
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+    except ChildProcessError:  # reaped by someone else: the file tells
+        return None
+    if code == 0:
+        return None
+    return why or (f"the writer was stopped by signal {-code}" if code < 0
+                   else f"the writer exited with status {code}")

@@ -100,7 +100,8 @@ class CityBot(commands.Bot):
     async def setup_hook(self) -> None:
         if self._core is None:
             self._core = await start_core(self.settings.database(),
-                                          self.settings.command_prefix, self.partition)
+                                          self.settings.command_prefix, self.partition,
+                                          long_running=True)
         self._core.follow()  # other processes' writes reach this one's index
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -52,7 +52,8 @@ async def _run(settings: Settings) -> int:
     partition = Partition.of(settings.shard_count, settings.shard_ids)
     # The store is opened and checked before Discord is reached: a database the bot cannot
     # use raises StoreUnusable here (one line, exit status 2, nothing logged in to).
-    core = await start_core(settings.database(), settings.command_prefix, partition)
+    core = await start_core(settings.database(), settings.command_prefix, partition,
+                            long_running=True)
     apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
     stopping = asyncio.Event()
     bots: list[CityBot] = []  # the one trying or running now is last

@@ -7,9 +7,11 @@ is "big enough" to be saved (a real deployment saves from 20,000 entries).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import pickle
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,7 +124,7 @@ async def test_a_log_trimmed_past_the_snapshot_means_a_build_from_the_store(
     again = await started(place)
     try:
         assert not again.restored
-        assert "no longer holds its position" in caplog.text
+        assert "no longer holds its position (trimmed since" in caplog.text
         assert again.lookup.hits("statement", "orchard keeps its gates", GUILD)[0].ref == ref
     finally:
         await again.close()
@@ -247,6 +249,7 @@ def test_a_snapshot_of_other_shards_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SnapshotUnusable, match="holds all servers"):
         snapshot.read(path, Partition.of(4, (0, 1)).describe())
     assert Snapshots(path, "x").restore() is None
+    assert oct(path.stat().st_mode & 0o777) == "0o600"  # what the database holds: private
 
 
 def test_a_big_shard_with_its_postings_reads_back_the_same(tmp_path: Path) -> None:
@@ -267,12 +270,103 @@ def test_a_big_shard_with_its_postings_reads_back_the_same(tmp_path: Path) -> No
     path = tmp_path / "index"
     header = Header(snapshot.FORMAT, snapshot.code_version(), "all", 1, ("x",), (), 1200)
     snapshot.write(path, header, catalog)
-    _, back = snapshot.read(path, "all")
+    _, read_back = snapshot.read(path, "all")
+    back = read_back()
     for kind, query in [("statement", "harbor tower number 12"), ("statement", "lantrn anchr"),
                         ("official", "Mayor Nme042"), ("official", "nick417")]:
         saved = catalog.indexes[kind].search(query)  # type: ignore[index]
         assert saved and back.indexes[kind].search(query) == saved  # type: ignore[index]
     assert back.indexes["statement"]._shards[0].words is not None  # (postings were there)
+
+
+@pytest.mark.sqlite_only
+async def test_a_copy_of_the_file_from_before_put_back_in_place_is_not_trusted(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`cp backup.db citybot.db` keeps the file (its inode) and the change log's row at the
+    snapshot's position, but not the changes after it that the index already holds."""
+    db = tmp_path / "citybot.db"
+    place = Database(db, index_snapshot=str(tmp_path / "index"))
+    first = await started(place)
+    await first.close()
+    older = db.read_bytes()
+    second = await started(place)
+    # Another process writes; this one has not read it when its snapshot is saved: the
+    # snapshot's position is the backup's newest row, and it may hold what came after.
+    other = await start_core(Database(db, index_snapshot=""))
+    await add(other, "a statement the backup does not have")
+    await other.close()
+    await second.feed.remember_marker()
+    assert second.snapshots is not None
+    second.snapshots.saved_position = None  # saved again at the same position, now
+    second.save_snapshot()
+    await _written(second)
+    await second.close()
+    with db.open("r+b") as file:
+        file.write(older)
+        file.truncate()
+    again = await started(place)
+    try:
+        assert not again.restored
+        assert "holds changes this database does not have" in caplog.text
+        assert not any(h.score >= 90 for h in again.lookup.hits(
+            "statement", "a statement the backup does not have", GUILD))
+    finally:
+        await again.close()
+
+
+@pytest.mark.sqlite_only
+async def test_a_fork_that_fails_is_one_warning_and_nothing_waits_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def no_fork() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(snapshot.os, "fork", no_fork)
+    core = await start_core(Database(tmp_path / "c.db", index_snapshot=str(tmp_path / "i")))
+    try:
+        assert "could not be written (no child process to write it" in caplog.text
+        assert core.snapshots is not None and core.snapshots.written == 0
+    finally:
+        await asyncio.wait_for(core.close(), 10)  # does not wait for a write never started
+    assert not (tmp_path / "i").exists()
+
+
+@pytest.mark.sqlite_only
+async def test_a_writer_killed_half_way_leaves_no_file_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    real_write = snapshot.write
+
+    def killed(path: Path, header: Header, catalog: object) -> None:
+        snapshot._temporary(path, os.getpid()).write_bytes(b"half a snapshot")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(snapshot, "write", killed)
+    place = Database(tmp_path / "c.db", index_snapshot=str(tmp_path / "i"))
+    core = await started(place)
+    await core.close()
+    assert "the writer was stopped by signal 9" in caplog.text
+    left = sorted(p.name for p in tmp_path.iterdir())  # noqa: ASYNC240
+    assert left == ["c.db"]  # no .i.*.tmp left
+    monkeypatch.setattr(snapshot, "write", real_write)
+
+
+async def test_a_log_whose_every_row_is_old_keeps_its_newest(database: Path | str) -> None:
+    """Trimming never empties the log: an up-to-date process's position (and its snapshot's)
+    stays in it, so neither rebuilds for nothing."""
+    core = await start_core(Database(database, index_snapshot=""))
+    try:
+        newest = await core.store.change_position()
+        long_ago = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        await core.store._db.execute("UPDATE changes SET created_at = ?", (long_ago,))
+        assert await core.store.trim_changes(7) > 0
+        assert await core.store.change_position() == newest
+        assert await core.store.change_marker(newest) is not None
+        await core.feed.catch_up()
+        await core.feed.catch_up()
+        assert core.feed.rebuilds == 0
+    finally:
+        await core.close()
 
 
 def test_each_set_of_shards_has_its_own_file(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.bootstrap import start_core
-from bot.core.errors import StoreUnusable
+from bot.core.errors import StoreUnusable, StoreWritesStopped
 from bot.core.store import Store
 from bot.core.store.base import migrations
 from tests.bad_files import PAGE, SPOILERS, digest, make_good_database, unwritable
@@ -105,19 +105,22 @@ async def test_a_big_file_is_checked_after_start_and_damage_is_one_line(
     await make_good_database(db_path)
     zero_an_index_start_does_not_read(db_path)
     monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 0)
-    core = await start_core(db_path)  # not checked yet: starts, and answers
+    with pytest.raises(StoreUnusable, match="damaged"):  # a short command checks it all
+        await start_core(db_path)
+    core = await start_core(db_path, long_running=True)  # `citybot run`: starts, answers
     try:
         assert core.lookup.hits("city", "Seattle", None)[0].label == "Seattle"
+        core.follow()
         assert core._checking is not None
         await core._checking
         errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
         assert len(errors) == 1 and "damaged" in errors[0] and "backup" in errors[0]
         assert "\n" not in errors[0]
+        with pytest.raises(StoreWritesStopped, match="damaged"):  # and no write goes in
+            async with core.store.transaction():
+                pass
     finally:
         await core.close()
-    monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 2**40)
-    with pytest.raises(StoreUnusable, match="damaged"):  # a small file: refused at open
-        await Store.open(db_path)
 
 
 async def test_a_big_file_cut_short_is_refused_at_open(
@@ -129,7 +132,7 @@ async def test_a_big_file_cut_short_is_refused_at_open(
     monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 0)
     before = digest(db_path)
     with pytest.raises(StoreUnusable, match=r"damaged \(truncated: [\d,]+ bytes of the "):
-        await Store.open(db_path)
+        await Store.open(db_path, defer_page_check=True)
     assert digest(db_path) == before
 
 
@@ -139,10 +142,10 @@ async def test_a_good_big_file_passes_the_check_after_start(
 
     await make_good_database(db_path)
     monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 0)
-    store = await Store.open(db_path)
+    store = await Store.open(db_path, defer_page_check=True)
     try:
         assert await store.check_pages() is None
-        monkeypatch.setattr(opening, "QUICK_CHECK_AT_OPEN_MOST", 2**40)
-        assert await store.check_pages() is None  # checked at open: nothing left to do
+        async with store.transaction():  # writes go on
+            pass
     finally:
         await store.close()

@@ -36,9 +36,10 @@ class Store(EntryReads, DatasetWrites, SuggestionQueue, ImportWrites, EntryWrite
 
     @classmethod
     async def open(cls, location: str | Path, *, pool_size: int = 5,
-                   connect_seconds: float = 30.0) -> Store:
+                   connect_seconds: float = 30.0, defer_page_check: bool = False) -> Store:
         store = await super().open(location, pool_size=pool_size,
-                                   connect_seconds=connect_seconds)
+                                   connect_seconds=connect_seconds,
+                                   defer_page_check=defer_page_check)
         assert isinstance(store, Store)
         return store
 

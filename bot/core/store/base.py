@@ -67,7 +67,7 @@ class StoreBase:
 
     @classmethod
     async def open(cls, location: Location, *, pool_size: int = 5,
-                   connect_seconds: float = 30.0) -> StoreBase:
+                   connect_seconds: float = 30.0, defer_page_check: bool = False) -> StoreBase:
         """Open, check and migrate the database; one it cannot use raises `StoreUnusable`
         (one line: where and the problem) before anything is written to it."""
         engine: SqliteEngine | PostgresEngine
@@ -76,7 +76,8 @@ class StoreBase:
                                                connect_seconds=connect_seconds,
                                                migrations=migrations("postgres"))
         else:
-            engine = await SqliteEngine.open(Path(location), migrations())
+            engine = await SqliteEngine.open(Path(location), migrations(),
+                                             defer_page_check=defer_page_check)
         store = cls(engine)
         try:
             await store.migrate()  # nothing left to apply; what the mixins do after (name keys)

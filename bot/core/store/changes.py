@@ -63,6 +63,13 @@ class ChangeLog(StoreBase):
             through = row[0] if row else None
             if through is None:
                 return 0
+            # The newest row stays, however old: the position of a process that is up to
+            # date (and of its index snapshot) must still be in the log.
+            async with db.execute("SELECT max(id) FROM changes") as cursor:
+                newest = (await cursor.fetchone())[0]
+            through = min(through, int(newest) - 1)
+            if through <= 0:
+                return 0
             cursor = await db.execute("DELETE FROM changes WHERE id <= ?", (through,))
             await db.execute("UPDATE changes_trimmed SET trimmed_through = CASE WHEN"
                              " trimmed_through > ? THEN trimmed_through ELSE ? END",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import threading
@@ -76,10 +77,13 @@ def check_path(path: Path) -> None:
         raise StoreUnusable(path, f"it is truncated ({len(head)} bytes, not even a header)")
 
 
-async def check_contents(db: aiosqlite.Connection, path: Path, known: int) -> None:
+async def check_contents(db: aiosqlite.Connection, path: Path, known: int, *,
+                         defer_page_check: bool = False) -> None:
     """The database side, before any migration runs: a schema this citybot knows, a whole
-    file, and no tables of something that is not citybot."""
-    thorough = checked_at_open(path)
+    file, and no tables of something that is not citybot. `defer_page_check` (`citybot run`
+    only: a short command checks every page first, whatever it costs): a big file's pages
+    are checked after start instead (`check_pages`)."""
+    thorough = checked_at_open(path, defer_page_check)
     if not thorough:
         check_length(path)  # before SQLite reads past the end of a file cut short
     async with db.execute("PRAGMA user_version") as cursor:
@@ -100,10 +104,13 @@ async def check_contents(db: aiosqlite.Connection, path: Path, known: int) -> No
                                       "(user_version 0): it was not made by citybot")
 
 
-def checked_at_open(path: Path) -> bool:
-    """Whether every page is checked before start (a small file), or after (`check_pages`)."""
+def checked_at_open(path: Path, defer_page_check: bool) -> bool:
+    """Whether every page is checked before start, or after (`check_pages`): after only for
+    a big file of a long-running process."""
+    if not defer_page_check or str(path) == ":memory:":
+        return True
     try:
-        return str(path) == ":memory:" or path.stat().st_size <= QUICK_CHECK_AT_OPEN_MOST
+        return path.stat().st_size <= QUICK_CHECK_AT_OPEN_MOST
     except OSError:
         return True
 
@@ -117,10 +124,12 @@ def damage(verdict: str) -> str:
 def check_length(path: Path) -> None:
     """A file cut short (a copy that stopped half way): shorter than the page count its header
     records. Only when no -wal is beside it: a checkpoint that a crash interrupted may have
-    written the header before the pages, and the -wal still holds them."""
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists() and wal.stat().st_size:
-        return
+    written the header before the pages, and the -wal still holds them (a -journal, in
+    rollback mode, likewise)."""
+    for beside in ("-wal", "-journal"):  # a crash mid-write: SQLite recovers from these
+        other = path.with_name(path.name + beside)
+        if other.exists() and other.stat().st_size:
+            return
     with path.open("rb") as file:
         head = file.read(HEADER_SIZE)
     page_size = int.from_bytes(head[16:18], "big")
@@ -138,23 +147,30 @@ def check_length(path: Path) -> None:
 async def check_pages(path: Path) -> str | None:
     """Every page of a file too big to check at open, read on a connection and thread of its
     own (SQLite lets go of the GIL while it reads), so lookups go on meanwhile; the damage
-    found, in `StoreUnusable`'s words, or None."""
-    stop = threading.Event()
+    found, in `StoreUnusable`'s words, or None. A daemon thread: a process that stops does
+    not wait for it (SQLite cannot be interrupted inside quick_check's walk)."""
+    loop = asyncio.get_running_loop()
+    verdict: asyncio.Future[str] = loop.create_future()
 
-    def run() -> str:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    def settle(result: str) -> None:
+        if not verdict.done():
+            verdict.set_result(result)
+
+    def run() -> None:
         try:
-            db.execute("PRAGMA busy_timeout = 5000")
-            # Cancelled (the process stops): SQLite gives up within a few thousand steps
-            # rather than read the rest of the file while the process waits for the thread.
-            db.set_progress_handler(stop.is_set, 10_000)
-            return str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
-        finally:
-            db.close()
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                db.execute("PRAGMA busy_timeout = 5000")
+                result = str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:  # corrupt or not a database: damage too
+            result = explain(exc)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, result)
 
-    try:
-        verdict = await asyncio.to_thread(run)
-    except asyncio.CancelledError:
-        stop.set()
-        raise
-    return None if verdict == "ok" else damage(verdict)
+    threading.Thread(target=run, name="page-check", daemon=True).start()
+    result = await verdict
+    if result == "ok":
+        return None
+    return result if result.startswith("it ") else damage(result)

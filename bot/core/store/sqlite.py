@@ -58,9 +58,11 @@ class SqliteEngine:
         # confirmed only while the files at these paths are still the ones SQLite writes to.
         self._files: dict[str, tuple[int, int]] = {}
         self._writes_stopped: str | None = None  # why, once the files were found replaced
+        self._pages_unchecked = False  # a big file of `citybot run`: checked after start
 
     @classmethod
-    async def open(cls, path: Path, migrations: Sequence[tuple[int, str, str]]) -> SqliteEngine:
+    async def open(cls, path: Path, migrations: Sequence[tuple[int, str, str]], *,
+                   defer_page_check: bool = False) -> SqliteEngine:
         """Open, check and migrate the database; a file it cannot use raises `StoreUnusable`
         (one line: the path and the problem) before anything is written to it."""
         if str(path) != ":memory:":
@@ -72,11 +74,13 @@ class SqliteEngine:
         db.row_factory = sqlite3.Row
         try:
             await db.execute("PRAGMA busy_timeout = 5000")
-            await opening.check_contents(db, path, len(migrations))
+            await opening.check_contents(db, path, len(migrations),
+                                         defer_page_check=defer_page_check)
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; durable at checkpoint
             engine = cls(db, path)
+            engine._pages_unchecked = not opening.checked_at_open(path, defer_page_check)
             await engine.migrate(migrations)
             engine._files = file_identities(path)
         except BaseException as exc:
@@ -113,15 +117,21 @@ class SqliteEngine:
                 yield rows  # type: ignore[misc]
 
     async def identity(self) -> tuple[int, ...]:
-        """The file (device, inode): a copy or a restored backup is another database."""
+        """The file's inode: a copy, or a backup restored by renaming it into place, is
+        another database (not the device: it may change when a volume is mounted again)."""
         status = os.stat(self.path) if str(self.path) != ":memory:" else None
-        return (status.st_dev, status.st_ino) if status else (id(self),)
+        return (status.st_ino,) if status else (id(self),)
 
     async def check_pages(self) -> str | None:
-        """A file too big to check at open is checked now (see `opening.check_pages`)."""
-        if opening.checked_at_open(self.path):
+        """A file too big to check at open is checked now (see `opening.check_pages`);
+        damage found stops every write, as a file replaced under the bot does."""
+        if not self._pages_unchecked:
             return None
-        return await opening.check_pages(self.path)
+        self._pages_unchecked = False
+        damage = await opening.check_pages(self.path)
+        if damage is not None:
+            self._writes_stopped = damage
+        return damage
 
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cursor:
