@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -46,7 +47,10 @@ class Partition:
         """A name for what this process serves, for files kept per process ("" unsharded)."""
         if self.shard_count is None:
             return ""
-        return f"shards-{'-'.join(map(str, self.shards))}-of-{self.shard_count}"
+        shards = "-".join(map(str, self.shards))
+        if len(shards) > 80:  # many shards in one process: a file name has 255 bytes
+            shards = hashlib.sha256(shards.encode()).hexdigest()[:16]
+        return f"shards-{shards}-of-{self.shard_count}"
 
     def describe(self) -> str:
         if self.shard_count is None:

@@ -173,6 +173,13 @@ def _truncated(path: Path, proof: Path) -> None:
     os.truncate(path, path.stat().st_size // 2)
 
 
+def _a_flipped_byte(path: Path, proof: Path) -> None:
+    data = bytearray(path.read_bytes())
+    at = data.rfind(b"seattle")  # a letter of a string: the pickle is still a valid one
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
 def _garbage(path: Path, proof: Path) -> None:
     path.write_text("someone's notes\n" * 100)
 
@@ -196,6 +203,7 @@ def _another_version(path: Path, proof: Path) -> None:
     (_malicious, "not part of an index"),
     (_a_class_imported_by_the_catalog, "not part of an index"),
     (_truncated, "damaged or incomplete"),
+    (_a_flipped_byte, "checksum does not match"),
     (_garbage, "not a citybot index snapshot"),
     (_empty, "not a citybot index snapshot"),
     (_a_directory, "cannot be read"),
@@ -249,6 +257,7 @@ def test_a_snapshot_of_other_shards_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SnapshotUnusable, match="holds all servers"):
         snapshot.read(path, Partition.of(4, (0, 1)).describe())
     assert Snapshots(path, "x").restore() is None
+    assert snapshot.read(path, "all servers (unsharded)")[1]().position == 0
     assert oct(path.stat().st_mode & 0o777) == "0o600"  # what the database holds: private
 
 
