@@ -179,6 +179,7 @@ async def test_a_log_trimmed_past_the_position_makes_a_rebuild(
         pair: tuple[Core, Core], database: Path | str) -> None:
     a, b = pair
     ref = await add(a)
+    await add(a, text="a second statement, so that the first one's row is trimmed too")
     eight_days_ago = datetime.now(UTC) - timedelta(days=8)  # every row is now that old
     await a.store._db.execute("UPDATE changes SET created_at = ?",
                               (eight_days_ago.strftime("%Y-%m-%dT%H:%M:%SZ"),))
