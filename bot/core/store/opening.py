@@ -16,8 +16,8 @@ from bot.core.errors import StoreUnusable
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 HEADER_SIZE = 100  # every SQLite file starts with a 100-byte header
-# `PRAGMA quick_check` reads every page: for a million statements (410 MB) 2.5 s here with
-# the file in the page cache, 36 s without (just after a reboot), so a bigger file is
+# `PRAGMA quick_check` reads every page: for a million statements (410 MB) 2.2 s here with
+# the file in the page cache, 12 s without (36 s on a busy machine), so a bigger file is
 # checked after start, in a thread of its own (`check_pages`), and only its length against
 # its header's page count before.
 QUICK_CHECK_AT_OPEN_MOST = 32 * 2**20
