@@ -93,11 +93,14 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     word spelled as itself or one of its stand-ins. The last word may be unfinished, and
     `in` finds it as the start of a longer word too. With `enough` (autocomplete), the
     scan stops once that many are found, the phrase as typed first."""
-    if not all(options[w] for w in words):
+    unknown = sum(not options[w] for w in words)
+    if unknown and (enough is not None or unknown * 2 >= len(words)):
         return []
-    spellings = [options[w] for w in words]
+    # A word no word stands for (two typos in a short word) is any word there, as long as
+    # most of the phrase is spelt as in some document.
+    spellings: list[list[str] | None] = [options[w] or None for w in words]
     last = words[-1]
-    if last not in options[last]:  # an unfinished word: its start, or a misspelt word
+    if options[last] and last not in options[last]:  # unfinished, or a misspelt word
         spellings[-1] = [last, *(w for w in options[last] if not w.startswith(last))]
     if enough is not None:  # autocomplete: bounded work
         spellings = _likeliest(spellings, postings)
@@ -118,7 +121,7 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     # that leaves few documents for the phrase itself.
     runs, run = [], []
     for spelled in spellings:
-        if len(spelled) == 1:
+        if spelled is not None and len(spelled) == 1:
             run.append(spelled[0])
         else:
             runs.append(" ".join(run))
@@ -129,10 +132,10 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
         docs = [s for s in docs if must in texts[s]]
     count = 1
     for spelled in spellings:
-        count *= len(spelled)
+        count *= MAX_PHRASES + 1 if spelled is None else len(spelled)
     if count <= MAX_PHRASES:
         found: dict[int, None] = {}
-        for phrase in map(" ".join, product(*spellings)):
+        for phrase in map(" ".join, product(*filter(None, spellings))):
             holding = (s for s in docs if phrase in texts[s])
             if enough is None:
                 found.update(dict.fromkeys(holding))
@@ -142,7 +145,8 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
                 return list(found)
         return list(found) if enough is not None else sorted(found)
     pattern = re.compile(" ".join(
-        "(?:" + "|".join(map(re.escape, spelled)) + ")" for spelled in spellings))
+        r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
+        for spelled in spellings))
     search = pattern.search
     return list(islice((s for s in docs if search(texts[s])), enough))
 
@@ -155,7 +159,8 @@ def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
     rarest word's own, which may all lack the phrase. If that next word is so common that
     intersecting would walk far more slots than the rarest word has ("the"), up to three
     times `most` of the rarest word's documents are scanned instead."""
-    sizes = {w: sum(len(postings[o]) for o in options[w]) for w in words if w != anchor}
+    sizes = {w: sum(len(postings[o]) for o in options[w]) for w in words
+             if w != anchor and options[w]}
     if not sizes:
         return []
     mine = chain.from_iterable(postings[w] for w in options[anchor])

@@ -486,6 +486,8 @@ class FuzzyIndex:
                      for w, found in options.items() if found}
             if not sizes:
                 return []
+            if not loose and not query.quick and not all(options.values()):
+                continue  # a word nothing stands for yet: two typos, looked for loosely
             most = SCAN_QUICK if query.quick else SCAN_LOOSE if loose else SCAN_MOST
             anchors = sizes
             last = words[-1]
