@@ -478,17 +478,28 @@ class FuzzyIndex:
         words, postings, vocabulary = query.words, shard.postings, shard.words
         rerank = self._rerank // 3 if query.quick else self._rerank
         options: dict[str, list[str]] = {}
-        for loose in (False,) if query.quick else (False, True):
+        counted_by: dict[str, list[str]] = {}
+        for mode in ("strict",) if query.quick else ("strict", "loose", "wild"):
             # First each known word as itself; then, if no document holds that phrase,
-            # every word of 3+ letters may be misspelt, even into another real word.
-            options = vocabulary.options(words, len(shard.texts), loose)
+            # every word of 3+ letters may be misspelt, even into another real word; last,
+            # a word no document has as typed may be any word (two typos in it, or its
+            # stand-ins are not the word meant), the rest of the phrase being as typed.
+            loose = mode != "strict"
+            if mode == "wild":
+                if all(w in postings for w in words):
+                    break  # the same as the first pass
+                options = {w: [w] if w in postings else [] for w in words}
+            else:
+                options = counted_by = vocabulary.options(words, len(shard.texts), loose)
             sizes = {w: sum(map(len, map(postings.__getitem__, found)))
                      for w, found in options.items() if found}
+            if mode == "wild" and (not sizes or min(sizes.values()) > SCAN_MOST):
+                break  # only common words left: too many documents to read for them
             if not sizes:
                 return []
             if not loose and not query.quick and not all(options.values()):
                 continue  # a word nothing stands for yet: two typos, looked for loosely
-            most = SCAN_QUICK if query.quick else SCAN_LOOSE if loose else SCAN_MOST
+            most = SCAN_QUICK if query.quick else SCAN_LOOSE if mode == "loose" else SCAN_MOST
             anchors = sizes
             last = words[-1]
             if (query.quick and len(sizes) > 1 and words.count(last) == 1
@@ -503,6 +514,7 @@ class FuzzyIndex:
                                      rerank if query.quick else None)
             if phrased:
                 return alive(shard.slot_ref, phrased, rerank)
+        options = counted_by
         groups = word_groups(options, postings, self._posting_budget)
         counted = top_counted(shard.slot_ref, groups, self._posting_budget, rerank * 4)
         if len(counted) <= rerank:
