@@ -133,7 +133,7 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     count = 1
     for spelled in spellings:
         count *= MAX_PHRASES + 1 if spelled is None else len(spelled)
-    if count <= MAX_PHRASES:
+    if count == 1 or (count <= MAX_PHRASES and enough is not None):
         found: dict[int, None] = {}
         for phrase in map(" ".join, product(*filter(None, spellings))):
             holding = (s for s in docs if phrase in texts[s])
@@ -144,6 +144,8 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             if len(found) >= enough:
                 return list(found)
         return list(found) if enough is not None else sorted(found)
+    # Several spellings: one regex search per document, which reads each text once (at a
+    # million statements, fetching the texts costs more than matching them).
     pattern = re.compile(" ".join(
         r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
         for spelled in spellings))
