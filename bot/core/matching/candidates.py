@@ -144,8 +144,8 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             if len(found) >= enough:
                 return list(found)
         return list(found) if enough is not None else sorted(found)
-    # Several spellings: one regex search per document, which reads each text once (at a
-    # million statements, fetching the texts costs more than matching them).
+    # Several spellings: one regex search per document, which reads each text once (fetching
+    # the texts costs more than matching them, or than compiling the regex).
     pattern = re.compile(" ".join(
         r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
         for spelled in spellings))

@@ -45,9 +45,10 @@ class Vocabulary:
         self.postings: dict[str, array] = {}  # word -> ascending slots
         self.deletes: dict[str, str | list[str]] = {}  # delete-variant -> word(s)
         self.words: list[str] = []  # sorted, for words being typed
-        # length -> the words that long, built when a word two typos off is first looked
-        # for (rarely: most typos are one edit, found through `deletes`)
-        self.by_length: dict[int, list[str]] | None = None
+        # (length, letter) -> the words that long with that letter first or second, built
+        # when a word two typos off is first looked for (rarely: most typos are one edit,
+        # found through `deletes`)
+        self.by_length: dict[tuple[int, str], list[str]] | None = None
 
     def add(self, words: set[str], slot: int) -> None:
         """Post `slot` (the newest) under each of its words."""
@@ -111,18 +112,21 @@ class Vocabulary:
     def far_words(self, word: str) -> list[str]:
         """Words two edits (substitutions and transpositions included) from `word`, which
         symmetric deletes of one edit cannot find ("triajbl" for "traijul"): rapidfuzz over
-        the words of about its length, the most used first."""
+        the words of about its length that share one of its first two letters there (a
+        slip in the first letter, or the first two swapped, keeps one), the most used first."""
         if self.by_length is None:
-            by_length: dict[int, list[str]] = {}
+            by_length: dict[tuple[int, str], list[str]] = {}
             for known in self.words:
-                by_length.setdefault(len(known), []).append(known)
+                for letter in set(known[:2]):
+                    by_length.setdefault((len(known), letter), []).append(known)
             self.by_length = by_length
-        near: list[str] = []
+        near: dict[str, None] = {}
         for size in range(len(word) - 2, len(word) + 3):
-            near += self.by_length.get(size, ())
+            for letter in set(word[:2]):
+                near.update(dict.fromkeys(self.by_length.get((size, letter), ())))
         postings = self.postings
         found = [(distance, -len(postings[known]), known) for known, distance, _ in process.extract(
-            word, near, scorer=OSA.distance, score_cutoff=2, limit=None)
+            word, list(near), scorer=OSA.distance, score_cutoff=2, limit=None)
             if known in postings]  # (a word whose documents were all removed is not)
         return [known for _, _, known in sorted(found)[:FAR_MOST]]
 
