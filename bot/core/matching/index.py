@@ -43,7 +43,13 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.matching.candidates import alive, phrase_matches, top_counted, word_groups
+from bot.core.matching.candidates import (
+    alive,
+    phrase_matches,
+    reading,
+    top_counted,
+    word_groups,
+)
 from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
@@ -62,7 +68,6 @@ JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.p
 # scores (statements: the phrase there word for word, then the commoner stand-ins).
 _Best = tuple[float, str, str, tuple[int, int, int]]
 _NO_TIE = (0, 0, 0)
-SLIP = 25  # a dropped or swapped letter, against a wrong or extra one (see `_stand_ins`)
 
 
 class _Shard:
@@ -557,17 +562,12 @@ class FuzzyIndex:
 def _stand_ins(words: list[str], options: dict[str, list[str]], postings: dict[str, array]
                ) -> dict[str, int]:
     """Each word standing in for a typed one, beside a neighbour as typed (" the drum",
-    "drum the "), and how likely that reading is: how many documents hold the word, times
-    `SLIP` if the typed word is it with a letter dropped or two letters swapped (one way to
-    make that slip, where a wrong or an extra letter has some 25)."""
+    "drum the "), and how likely that reading is (`candidates.reading`)."""
     found: dict[str, int] = {}
     for at, typed in enumerate(words):
         for other in options.get(typed, ()):
             if other != typed:
-                size = len(postings[other])
-                if len(typed) + 1 == len(other) or (
-                        len(typed) == len(other) and sorted(typed) == sorted(other)):
-                    size *= SLIP
+                size = reading(typed, other, len(postings[other]))
                 if at:
                     found[f" {words[at - 1]} {other} "] = size
                 if at + 1 < len(words):
