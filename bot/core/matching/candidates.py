@@ -105,7 +105,7 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     if options[last] and last not in options[last]:  # unfinished, or a misspelt word
         spellings[-1] = [last, *(w for w in options[last] if not w.startswith(last))]
     if enough is not None:  # autocomplete: bounded work
-        spellings = _likeliest(spellings, postings)
+        spellings = [*_likeliest([sp for sp in spellings if sp is not None], postings)]
         options = {**options, anchor: _likeliest([options[anchor]], postings)[0]}
     docs: list[int] = []
     for word in options[anchor]:  # the word itself first, if it is one
