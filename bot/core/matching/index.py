@@ -65,7 +65,8 @@ JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.p
 
 # An entry's best so far while ranking: (score, label, matched, tie); a `Hit` only for
 # those returned (a frozen dataclass costs more to build than a tuple). `tie` orders equal
-# scores (statements: the phrase there word for word, then the commoner stand-ins).
+# scores (statements: the phrase there word for word, the stand-ins beside their typed
+# neighbours, the likelier reading; see `_score`).
 _Best = tuple[float, str, str, tuple[int, int, int]]
 _NO_TIE = (0, 0, 0)
 
@@ -116,7 +117,7 @@ class _Query:
     words_only: bool = False  # names: only those found through their words (no trigrams)
     grams: set[str] | None = None
     # statements: the words standing in for misspelt ones in the shard being ranked, beside
-    # a neighbour, and how many documents hold each (a typo more likely means a common word)
+    # a typed neighbour, and how likely each reading is (`_stand_ins`)
     stand_ins: dict[str, int] | None = None
 
 
@@ -470,7 +471,7 @@ class FuzzyIndex:
                 padded = f" {text} "
                 held = [n for pair, n in stand_ins.items() if pair in padded] if stand_ins else []
                 tie = (phrase in padded, len(held), max(held, default=0))
-            if ref not in best or (score, tie) > best[ref][::3]:
+            if ref not in best or (score, tie) > (best[ref][0], best[ref][3]):
                 label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
                 best[ref] = (score, label, display[slot], tie)
         return top
