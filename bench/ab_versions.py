@@ -8,7 +8,8 @@ process (the older `bot` package extracted with `git archive` and imported as `b
 and every labelled query, then every autocomplete prefix, goes through one and then the
 other, the order swapped each round, so both see the same machine. Uses the store and query
 file that `bench/bench_matching.py` caches for the size (run it once first); each version
-opens its own copy of the database. Prints median and p99 ms per kind and answers per second.
+opens its own copy of the database. Prints median and p99 ms per kind and answers per second,
+and each version's top-1 (the top hit one of the query's answers) per kind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -72,18 +74,23 @@ async def measure(base: Any, db: Path, queries: list[dict[str, Any]], rounds: in
     gc.freeze()  # both catalogs are long-lived; keep the collector off them
     times: dict[tuple[str, str], list[float]] = {}
     rates: dict[str, list[float]] = {}
+    tops: dict[str, list[int | None]] = {"base": [], "this": []}  # first round's top hits
     prefixes = [(None if q["kind"] == "statement" else q["kind"], q["text"][: 3 + i % 9])
                 for i, q in enumerate(queries * (3000 // len(queries) + 1))][:3000]
     clock = time.perf_counter
     for round_ in range(rounds):
         order = ["base", "this"] if round_ % 2 == 0 else ["this", "base"]
         for q in queries:
-            group = "fragments" if q["kind"] == "statement" else "names"
+            groups = ("fragments", q["category"]) if q["kind"] == "statement" else ("names",)
             for name in order:
                 lookup = versions[name][1]
                 t0 = clock()
-                lookup.hits(q["kind"], q["text"], None)
-                times.setdefault((group, name), []).append(clock() - t0)
+                hits = lookup.hits(q["kind"], q["text"], None)
+                took = clock() - t0
+                for group in groups:
+                    times.setdefault((group, name), []).append(took)
+                if round_ == 0:
+                    tops[name].append(hits[0].ref.id if hits else None)
         for name in order:
             lookup = versions[name][1]
             started = clock()
@@ -92,14 +99,36 @@ async def measure(base: Any, db: Path, queries: list[dict[str, Any]], rounds: in
                 lookup.complete(kind, text, None)
                 times.setdefault(("autocomplete", name), []).append(clock() - t0)
             rates.setdefault(name, []).append(len(prefixes) / (clock() - started))
-    print("| | base median / p99 ms | this median / p99 ms |\n| --- | ---: | ---: |")
-    for group in ("names", "fragments", "autocomplete"):
-        print(f"| {group} | {_ms(times[(group, 'base')])} | {_ms(times[(group, 'this')])} |")
+    right = {name: _right(db, queries, found) for name, found in tops.items()}
+    print("| | base median / p99 ms | this median / p99 ms | base top-1 | this top-1 |\n"
+          "| --- | ---: | ---: | ---: | ---: |")
+    for group in ("names", "fragments", "fragment", "fragment-typo", "autocomplete"):
+        if (group, "base") not in times:
+            continue
+        picked = [i for i, q in enumerate(queries) if group in (
+            q["category"], "fragments" if q["kind"] == "statement" else "names")]
+        acc = [f"{sum(right[n][i] for i in picked) / len(picked):.1%}" if picked else ""
+               for n in ("base", "this")]
+        print(f"| {group} | {_ms(times[(group, 'base')])} | {_ms(times[(group, 'this')])} | "
+              f"{acc[0]} | {acc[1]} |")
     print("| autocomplete answers/s per round | "
           + " | ".join(", ".join(f"{r:,.0f}" for r in rates[n]) for n in ("base", "this"))
           + " |")
     for store, _lookup in versions.values():
         await store.close()
+
+
+def _right(db: Path, queries: list[dict[str, Any]], found: list[int | None]) -> list[bool]:
+    """Whether each query's top hit is one of its answers (entry keys)."""
+    table = {"city": "cities", "official": "officials", "statement": "statements"}
+    con = sqlite3.connect(db)
+    right = []
+    for q, entry in zip(queries, found, strict=True):
+        row = None if entry is None else con.execute(
+            f"SELECT key FROM {table[q['kind']]} WHERE id = ?", (entry,)).fetchone()
+        right.append(row is not None and row[0] in q["answers"])
+    con.close()
+    return right
 
 
 def main() -> None:
@@ -108,13 +137,18 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/citybot-bench"))
+    parser.add_argument("--kinds", default="city,official,statement",
+                        help="only these kinds of query (e.g. statement)")
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip opening's integrity check (35 s per copy at 1,000,000)")
     args = parser.parse_args()
     db = args.cache_dir / f"bench-{args.size}-{SEED}.db"
     query_file = args.cache_dir / f"bench-{args.size}-{SEED}.queries.json"
     if not db.exists() or not query_file.exists():
         sys.exit(f"no cached corpus for {args.size}: run "
                  f"`python bench/bench_matching.py --sizes {args.size}` first")
-    queries = json.loads(query_file.read_text())
+    kinds = set(args.kinds.split(","))
+    queries = [q for q in json.loads(query_file.read_text()) if q["kind"] in kinds]
     with tempfile.TemporaryDirectory() as tmp:
         work_dir = Path(tmp)
         extract_base(args.base, work_dir)
@@ -123,6 +157,14 @@ def main() -> None:
         class Base:
             Store = importlib.import_module("bot_base.core.store").Store
             Lookup = importlib.import_module("bot_base.core.service").Lookup
+
+        if args.no_check:
+            async def unchecked(*_: Any) -> None:
+                return None
+
+            for package in ("bot", "bot_base"):
+                opening = importlib.import_module(f"{package}.core.store.opening")
+                opening.check_contents = unchecked  # type: ignore[attr-defined]
 
         print(f"base {args.base} vs this tree, {args.size:,}, {args.rounds} rounds",
               file=sys.stderr)

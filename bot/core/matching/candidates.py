@@ -14,6 +14,8 @@ from itertools import chain, compress, islice, product
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
+STOP_FOUND = 200  # documents holding the phrase enough to rank, when reading is costly
+SLIP = 25  # a dropped or swapped letter, against a wrong or extra one (see `reading`)
 
 
 def alive(slot_ref: Sequence[object], slots: Iterable[int], most: int) -> list[int]:
@@ -93,14 +95,17 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     word spelled as itself or one of its stand-ins. The last word may be unfinished, and
     `in` finds it as the start of a longer word too. With `enough` (autocomplete), the
     scan stops once that many are found, the phrase as typed first."""
-    if not all(options[w] for w in words):
+    unknown = sum(not options[w] for w in words)
+    if unknown and (enough is not None or unknown * 2 >= len(words)):
         return []
-    spellings = [options[w] for w in words]
+    # A word no word stands for (two typos in a short word) is any word there, as long as
+    # most of the phrase is spelt as in some document.
+    spellings: list[list[str] | None] = [options[w] or None for w in words]
     last = words[-1]
-    if last not in options[last]:  # an unfinished word: its start, or a misspelt word
+    if options[last] and last not in options[last]:  # unfinished, or a misspelt word
         spellings[-1] = [last, *(w for w in options[last] if not w.startswith(last))]
     if enough is not None:  # autocomplete: bounded work
-        spellings = _likeliest(spellings, postings)
+        spellings = [*_likeliest([sp for sp in spellings if sp is not None], postings)]
         options = {**options, anchor: _likeliest([options[anchor]], postings)[0]}
     docs: list[int] = []
     for word in options[anchor]:  # the word itself first, if it is one
@@ -112,13 +117,23 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     if len(options[anchor]) > 1 and enough is None:
         docs.sort()
         del docs[most:]
+    stop: int | None = enough  # found this many, the scan may stop
     if enough is None and sum(len(postings[w]) for w in options[anchor]) > most:
-        docs = _with_next_rarest(postings, words, options, anchor, most) or docs
+        near = _with_next_rarest(postings, words, options, anchor, most)
+        if near is None:
+            # The next word is everywhere: the rarest word's documents, those of its likeliest
+            # spelling first, read until plenty hold the phrase (they are its likeliest
+            # readings; at a million statements "trapyt and" is in a thousand of them).
+            spelled = likeliest_first(anchor, options[anchor], postings)
+            docs = list(islice(chain.from_iterable(postings[w] for w in spelled), most * 3))
+            stop = STOP_FOUND
+        else:
+            docs = near or docs
     # The longest run of words spelled one way only must be there as it is: a cheap `in`
     # that leaves few documents for the phrase itself.
     runs, run = [], []
     for spelled in spellings:
-        if len(spelled) == 1:
+        if spelled is not None and len(spelled) == 1:
             run.append(spelled[0])
         else:
             runs.append(" ".join(run))
@@ -129,42 +144,63 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
         docs = [s for s in docs if must in texts[s]]
     count = 1
     for spelled in spellings:
-        count *= len(spelled)
-    if count <= MAX_PHRASES:
+        count *= MAX_PHRASES + 1 if spelled is None else len(spelled)
+    if count == 1 or (count <= MAX_PHRASES and enough is not None):
         found: dict[int, None] = {}
-        for phrase in map(" ".join, product(*spellings)):
+        for phrase in map(" ".join, product(*filter(None, spellings))):
             holding = (s for s in docs if phrase in texts[s])
-            if enough is None:
+            if stop is None:
                 found.update(dict.fromkeys(holding))
                 continue
-            found.update(dict.fromkeys(islice(holding, enough - len(found))))
-            if len(found) >= enough:
+            found.update(dict.fromkeys(islice(holding, stop - len(found))))
+            if len(found) >= stop:
                 return list(found)
-        return list(found) if enough is not None else sorted(found)
+        return list(found) if stop is not None else sorted(found)
+    # Several spellings: one regex search per document, which reads each text once (fetching
+    # the texts costs more than matching them, or than compiling the regex).
     pattern = re.compile(" ".join(
-        "(?:" + "|".join(map(re.escape, spelled)) + ")" for spelled in spellings))
+        r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
+        for spelled in spellings))
     search = pattern.search
-    return list(islice((s for s in docs if search(texts[s])), enough))
+    return list(islice((s for s in docs if search(texts[s])), stop))
 
 
 def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
-                      options: dict[str, list[str]], anchor: str, most: int) -> list[int]:
+                      options: dict[str, list[str]], anchor: str, most: int
+                      ) -> list[int] | None:
     """When even the rarest word (with its stand-ins) is in more documents than `most`
     (a million statements), the first `most` of those that also hold the next rarest word
     (or one of its stand-ins): a set intersection in C instead of the first `most` of the
     rarest word's own, which may all lack the phrase. If that next word is so common that
-    intersecting would walk far more slots than the rarest word has ("the"), up to three
-    times `most` of the rarest word's documents are scanned instead."""
-    sizes = {w: sum(len(postings[o]) for o in options[w]) for w in words if w != anchor}
+    intersecting would walk far more slots than the rarest word has ("the"), None: the
+    rarest word's own documents are to be read instead."""
+    sizes = {w: sum(len(postings[o]) for o in options[w]) for w in words
+             if w != anchor and options[w]}
     if not sizes:
         return []
     mine = chain.from_iterable(postings[w] for w in options[anchor])
     mine_size = sum(len(postings[w]) for w in options[anchor])
     second = min(sizes, key=sizes.__getitem__)
     if sizes[second] > max(8 * mine_size, WALK_MOST):
-        return sorted(set(mine))[: most * 3]
+        return None
     theirs = chain.from_iterable(postings[w] for w in options[second])
     return sorted(set(mine).intersection(theirs))[:most]
+
+
+def reading(typed: str, other: str, size: int) -> int:
+    """How likely `other` (in `size` documents) is the word meant by `typed`, one typo off:
+    its use, times `SLIP` if `typed` is it with a letter dropped or two letters swapped
+    (one way to make that slip, where a wrong or an extra letter has some 25)."""
+    if len(typed) + 1 == len(other) or (
+            len(typed) == len(other) and sorted(typed) == sorted(other)):
+        return size * SLIP
+    return size
+
+
+def likeliest_first(typed: str, spelled: list[str], postings: dict[str, Sequence[int]]
+                    ) -> list[str]:
+    """`spelled` (stand-ins for `typed`), the word as typed first, then the likeliest."""
+    return sorted(spelled, key=lambda w: (w != typed, -reading(typed, w, len(postings[w]))))
 
 
 def _likeliest(spellings: list[list[str]], postings: dict[str, Sequence[int]]

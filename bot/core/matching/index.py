@@ -43,7 +43,13 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.matching.candidates import alive, phrase_matches, top_counted, word_groups
+from bot.core.matching.candidates import (
+    alive,
+    phrase_matches,
+    reading,
+    top_counted,
+    word_groups,
+)
 from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
@@ -57,9 +63,12 @@ SCAN_QUICK = 1_000  # the same for autocomplete
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
 JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
-# An entry's best so far while ranking: (score, label, matched); a `Hit` only for those
-# returned (a frozen dataclass costs more to build than a tuple).
-_Best = tuple[float, str, str]
+# An entry's best so far while ranking: (score, label, matched, tie); a `Hit` only for
+# those returned (a frozen dataclass costs more to build than a tuple). `tie` orders equal
+# scores (statements: the phrase there word for word, the stand-ins beside their typed
+# neighbours, the likelier reading; see `_score`).
+_Best = tuple[float, str, str, tuple[int, int, int]]
+_NO_TIE = (0, 0, 0)
 
 
 class _Shard:
@@ -107,6 +116,9 @@ class _Query:
     quick: bool  # autocomplete: fewer candidates, no second pass for misspelt real words
     words_only: bool = False  # names: only those found through their words (no trigrams)
     grams: set[str] | None = None
+    # statements: the words standing in for misspelt ones in the shard being ranked, beside
+    # a typed neighbour, and how likely each reading is (`_stand_ins`)
+    stand_ins: dict[str, int] | None = None
 
 
 class FuzzyIndex:
@@ -366,8 +378,10 @@ class FuzzyIndex:
             shard = self._shards.get(scope)
             if shard is not None and shard.refs:
                 self._rank(shard, parsed, limit, best)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], len(kv[1][2]), kv[1][1]))
-        return [Hit(ref, *found) for ref, found in ranked[:limit]]
+        ranked = sorted(best.items(), key=lambda kv: (
+            -kv[1][0], *map(int.__neg__, kv[1][3]), len(kv[1][2]), kv[1][1]))
+        return [Hit(ref, score, label, matched)
+                for ref, (score, label, matched, _) in ranked[:limit]]
 
     def prefixed(self, prefix: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 25
                  ) -> list[Hit]:
@@ -411,7 +425,9 @@ class FuzzyIndex:
         if shard.words is None or shard.live() <= self._full_scan_below:
             self._score(shard, query.norm, range(len(shard.texts)), limit, best)
         elif self._words:
-            self._score(shard, query.norm, self._fragment_candidates(shard, query), limit, best)
+            query.stand_ins = None
+            self._score(shard, query.norm, self._fragment_candidates(shard, query), limit, best,
+                        stand_ins=query.stand_ins)
         else:
             # A name typed with every word spelt as in some name (a surname, an alias) is
             # among the documents holding those words, which are few; if one of them scores
@@ -438,7 +454,8 @@ class FuzzyIndex:
             self._score(shard, query.norm, slots, limit, best)
 
     def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,
-               best: dict[EntryRef, _Best], judged: int | None = None) -> float:
+               best: dict[EntryRef, _Best], judged: int | None = None, *,
+               stand_ins: dict[str, int] | None = None) -> float:
         """Rank `slots` with the scorer into `best` (one hit per entry, its best string),
         judging the scorer's best `judged` (by default twice `limit`, at least `JUDGED`);
         returns the best score among them."""
@@ -453,12 +470,22 @@ class FuzzyIndex:
         slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
         live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]] is not None]
         top = 0.0
-        for (_, slot), score in zip(live, self._judge(norm, [t for t, _ in live]), strict=True):
+        phrase = f" {norm} "
+        for (text, slot), score in zip(live, self._judge(norm, [t for t, _ in live]),
+                                       strict=True):
             ref = slot_ref[slot]
             top = max(top, score)
-            if ref not in best or score > best[ref][0]:
+            tie = _NO_TIE
+            if self._words:
+                # Equal scores: the phrase word for word first ("lit the the", not "lit the
+                # their"), then the most stand-ins beside their neighbours, then the likelier
+                # reading ("drum", not "drur"; "bout" for "obut", not "but").
+                padded = f" {text} "
+                held = [n for pair, n in stand_ins.items() if pair in padded] if stand_ins else []
+                tie = (phrase in padded, len(held), max(held, default=0))
+            if ref not in best or (score, tie) > (best[ref][0], best[ref][3]):
                 label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
-                best[ref] = (score, label, display[slot])
+                best[ref] = (score, label, display[slot], tie)
         return top
 
     # ---- candidates: names ------------------------------------------------------------------
@@ -490,15 +517,28 @@ class FuzzyIndex:
         words, postings, vocabulary = query.words, shard.postings, shard.words
         rerank = self._rerank // 3 if query.quick else self._rerank
         options: dict[str, list[str]] = {}
-        for loose in (False,) if query.quick else (False, True):
+        counted_by: dict[str, list[str]] = {}
+        for mode in ("strict",) if query.quick else ("strict", "loose", "wild"):
             # First each known word as itself; then, if no document holds that phrase,
-            # every word of 3+ letters may be misspelt, even into another real word.
-            options = vocabulary.options(words, len(shard.texts), loose)
+            # every word of 3+ letters may be misspelt, even into another real word; last,
+            # a word no document has as typed may be any word (two typos in it, or its
+            # stand-ins are not the word meant), the rest of the phrase being as typed.
+            loose = mode != "strict"
+            if mode == "wild":
+                if all(w in postings for w in words):
+                    break  # the same as the first pass
+                options = {w: [w] if w in postings else [] for w in words}
+            else:
+                options = counted_by = vocabulary.options(words, len(shard.texts), loose)
             sizes = {w: sum(map(len, map(postings.__getitem__, found)))
                      for w, found in options.items() if found}
+            if mode == "wild" and (not sizes or min(sizes.values()) > SCAN_MOST):
+                break  # only common words left: too many documents to read for them
             if not sizes:
                 return []
-            most = SCAN_QUICK if query.quick else SCAN_LOOSE if loose else SCAN_MOST
+            if not loose and not query.quick and not all(options.values()):
+                continue  # a word nothing stands for yet: two typos, looked for loosely
+            most = SCAN_QUICK if query.quick else SCAN_LOOSE if mode == "loose" else SCAN_MOST
             anchors = sizes
             last = words[-1]
             if (query.quick and len(sizes) > 1 and words.count(last) == 1
@@ -512,7 +552,11 @@ class FuzzyIndex:
                                      min(anchors, key=anchors.__getitem__), most,
                                      rerank if query.quick else None)
             if phrased:
+                if not query.quick:
+                    query.stand_ins = _stand_ins(words, options, postings)
                 return alive(shard.slot_ref, phrased, rerank)
+        options = counted_by
+        query.stand_ins = _stand_ins(words, options, postings)
         groups = word_groups(options, postings, self._posting_budget)
         counted = top_counted(shard.slot_ref, groups, self._posting_budget, rerank * 4)
         if len(counted) <= rerank:
@@ -526,6 +570,22 @@ class FuzzyIndex:
         score = {s: sum(map(f" {texts[s]} ".__contains__, pairs)) for s in counted}
         counted.sort(key=score.__getitem__, reverse=True)  # stable: counts break ties
         return counted[:rerank]
+
+
+def _stand_ins(words: list[str], options: dict[str, list[str]], postings: dict[str, array]
+               ) -> dict[str, int]:
+    """Each word standing in for a typed one, beside a neighbour as typed (" the drum",
+    "drum the "), and how likely that reading is (`candidates.reading`)."""
+    found: dict[str, int] = {}
+    for at, typed in enumerate(words):
+        for other in options.get(typed, ()):
+            if other != typed:
+                size = reading(typed, other, len(postings[other]))
+                if at:
+                    found[f" {words[at - 1]} {other} "] = size
+                if at + 1 < len(words):
+                    found[f" {other} {words[at + 1]} "] = size
+    return found
 
 
 def name_index(**kwargs: Any) -> FuzzyIndex:

@@ -111,6 +111,7 @@ class Judge:
         present = set(words)
         total = covered = 0.0
         positions: list[int] = []
+        matched: list[str] = []  # the text's word at each position
         previous, i, last = -1, 0, len(typed) - 1
         if present.issuperset(typed):  # every word as typed (checked in C): only the order
             for word in typed:
@@ -119,6 +120,7 @@ class Judge:
                 except ValueError:
                     previous = words.index(word)
                 positions.append(previous)
+            matched = typed
             total = covered = 1.0
             i = last + 1
         while i <= last:
@@ -152,14 +154,15 @@ class Judge:
             except ValueError:
                 place = words.index(found)
             positions.append(place)
+            matched.append(found)
             previous = place
         if not positions:
             return 0.0
         in_order = 1.0
         if len(positions) > 1:
-            # Near and in order counts whole; near but swapped, half (one slip, as letters).
-            in_order = sum(1.0 if 0 < b - a <= NEAR_GAP else 0.5 if 0 < a - b <= NEAR_GAP
-                           else 0.0 for a, b in pairwise(positions)) / (len(positions) - 1)
+            in_order = _in_order(positions)
+            if in_order < 1.0:
+                in_order = max(in_order, _aligned(words, matched))
         return 100.0 * covered / total * (1 - ORDER_WEIGHT * (1 - in_order))
 
     def name(self, text: str) -> float:
@@ -170,6 +173,35 @@ class Judge:
         if WHOLE_FLOOR - 0.1 <= whole < 1 and fold(query) == fold(text):
             whole = max(whole, 1 - 1 / max(len(query), len(text)))
         return max(self.words(text), 100.0 * whole if whole >= WHOLE_FLOOR else 0.0)
+
+
+def _in_order(positions: list[int]) -> float:
+    """0..1: near and in order counts whole; near but swapped, half (one slip, as letters)."""
+    return sum(1.0 if 0 < b - a <= NEAR_GAP else 0.5 if 0 < a - b <= NEAR_GAP else 0.0
+               for a, b in pairwise(positions)) / (len(positions) - 1)
+
+
+def _aligned(words: list[str], matched: list[str]) -> float:
+    """The order of `matched` read around its rarest word in the text rather than from
+    each word's first place: "the kewis the" in "... of the ... the kewis the" is the
+    phrase, though the text's first "the" comes long before "kewis"."""
+    counts = list(map(words.count, matched))
+    anchor = min(range(len(matched)), key=lambda k: (counts[k], -len(matched[k])))
+    best, start = 0.0, -1
+    for _ in range(min(counts[anchor], 3)):  # the rarest word's first few places
+        start = words.index(matched[anchor], start + 1)
+        places = [start] * len(matched)
+        for k in range(anchor + 1, len(matched)):  # after it: each next one forward
+            try:
+                places[k] = words.index(matched[k], places[k - 1] + 1)
+            except ValueError:
+                places[k] = words.index(matched[k])
+        for k in range(anchor - 1, -1, -1):  # before it: the nearest one back
+            before = words[: places[k + 1]]
+            places[k] = (len(before) - 1 - before[::-1].index(matched[k])
+                         if matched[k] in before else words.index(matched[k]))
+        best = max(best, _in_order(places))
+    return best
 
 
 def _joined(words: list[str], typed: str) -> int:

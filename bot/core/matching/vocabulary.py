@@ -12,8 +12,13 @@ from bisect import bisect_left, insort
 from collections.abc import Sequence
 from itertools import repeat
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
 PREFIX_WORDS = 40  # at most this many words complete a word being typed
+FAR_WORD = 5  # a word this long that no word is one typo from may be two typos from some
+FAR_MOST = 8  # at most this many of those (the most used first)
 
 _append = array.append
 
@@ -34,12 +39,16 @@ def deletes(word: str) -> set[str]:
 
 
 class Vocabulary:
-    __slots__ = ("deletes", "postings", "words")
+    __slots__ = ("by_length", "deletes", "postings", "words")
 
     def __init__(self) -> None:
         self.postings: dict[str, array] = {}  # word -> ascending slots
         self.deletes: dict[str, str | list[str]] = {}  # delete-variant -> word(s)
         self.words: list[str] = []  # sorted, for words being typed
+        # (length, letter) -> the words that long with that letter first or second, built
+        # when a word two typos off is first looked for (rarely: most typos are one edit,
+        # found through `deletes`)
+        self.by_length: dict[tuple[int, str], list[str]] | None = None
 
     def add(self, words: set[str], slot: int) -> None:
         """Post `slot` (the newest) under each of its words."""
@@ -74,12 +83,14 @@ class Vocabulary:
                             postings[word] = array("I")
             any(map(_append, map(getitem, words), repeat(slot)))
         self.words = sorted(postings)
+        self.by_length = None
         for word in postings:  # in the order first seen, as `add` learns them
             self._learn_deletes(word)
 
     def _learn(self, word: str) -> None:
         """A word seen for the first time: findable with a typo, and while being typed."""
         insort(self.words, word)
+        self.by_length = None
         self._learn_deletes(word)
 
     def _learn_deletes(self, word: str) -> None:
@@ -98,13 +109,34 @@ class Vocabulary:
     def compact(self, alive: bytearray) -> None:
         drop_removed(self.postings, alive)
 
+    def far_words(self, word: str) -> list[str]:
+        """Words two edits (substitutions and transpositions included) from `word`, which
+        symmetric deletes of one edit cannot find ("triajbl" for "traijul"): rapidfuzz over
+        the words of about its length that share one of its first two letters there (a
+        slip in the first letter, or the first two swapped, keeps one), the most used first."""
+        if self.by_length is None:
+            by_length: dict[tuple[int, str], list[str]] = {}
+            for known in self.words:
+                for letter in set(known[:2]):
+                    by_length.setdefault((len(known), letter), []).append(known)
+            self.by_length = by_length
+        near: dict[str, None] = {}
+        for size in range(len(word) - 2, len(word) + 3):
+            for letter in set(word[:2]):
+                near.update(dict.fromkeys(self.by_length.get((size, letter), ())))
+        postings = self.postings
+        found = [(distance, -len(postings[known]), known) for known, distance, _ in process.extract(
+            word, list(near), scorer=OSA.distance, score_cutoff=2, limit=None)
+            if known in postings]  # (a word whose documents were all removed is not)
+        return [known for _, _, known in sorted(found)[:FAR_MOST]]
+
     def options(self, words: list[str], documents: int, loose: bool = False
                 ) -> dict[str, list[str]]:
         """Per query word, the words it may stand for: itself, else the words one typo
         away (two for long words); the word being typed (the last) also by the words it
         begins, unless it is a word itself. `loose`: a real word may be a typo too, if it
         has 4+ letters, or 3 and is not in every twentieth of the `documents` ("the",
-        "for" stay)."""
+        "for" stay); and a word none is one typo from, by those two edits from it."""
         postings, known_deletes, vocabulary = self.postings, self.deletes, self.words
         options: dict[str, list[str]] = {}
         last = words[-1]
@@ -137,4 +169,6 @@ class Vocabulary:
                         break
                     found[other] = None
             options[word] = [w for w in found if w in postings]
+            if loose and not options[word] and len(word) >= FAR_WORD:
+                options[word] = self.far_words(word)
         return options

@@ -1,0 +1,99 @@
+"""Statement fragments in a big shard (the candidate path): typos beyond one edit, a word
+nothing stands for, the order of a phrase among repeated words, and equal scores."""
+
+from __future__ import annotations
+
+import random
+
+from bot.core.matching import EntryRef, FuzzyIndex, text_index
+from bot.core.matching.candidates import phrase_matches
+from bot.core.matching.judge import judge_fragments
+from bot.core.matching.vocabulary import Vocabulary
+
+_FILLER = ["the", "of", "and", "to", "a", "in", "that", "is", "it", "we", "for", "be"]
+
+
+def _crowd(count: int = 1_500, seed: int = 5) -> FuzzyIndex:
+    """A shard past `full_scan_below`, of filler statements."""
+    index = text_index(full_scan_below=0)
+    rng = random.Random(seed)
+    for i in range(count):
+        index.put(EntryRef("statement", i), str(i),
+                  [" ".join(rng.choice(_FILLER) for _ in range(16))])
+    return index
+
+
+def _top(index: FuzzyIndex, query: str) -> EntryRef | None:
+    hits = index.search(query)
+    return hits[0].ref if hits else None
+
+
+def test_a_word_two_substitutions_away_stands_in_when_looked_for_loosely() -> None:
+    words = Vocabulary()
+    words.add_all(["of traijul the the in", "a traiju there"])
+    # "triajbl": "traijul" with two letters swapped and one wrong; no word is one edit away.
+    assert "traijul" not in words.options(["triajbl"], 3)["triajbl"]
+    assert "traijul" in words.options(["triajbl"], 3, loose=True)["triajbl"]
+
+
+def test_a_statement_is_found_through_a_word_two_typos_off_among_common_words() -> None:
+    index = _crowd()
+    ref = EntryRef("statement", 9_000)
+    index.put(ref, "it", ["of traijul the the in of with gean"])
+    assert _top(index, "triajbl the the in") == ref
+
+
+def test_a_word_nothing_stands_for_is_any_word_when_the_rest_is_spelt_right() -> None:
+    texts = ["tasair drewe with oshol cha the", "tasair with oshol", "oshol cha the drnra"]
+    postings: dict[str, list[int]] = {}
+    for slot, text in enumerate(texts):
+        for word in set(text.split()):
+            postings.setdefault(word, []).append(slot)
+    words = ["tasair", "drnre", "with", "oshol"]
+    options = {"tasair": ["tasair"], "drnre": [], "with": ["with"], "oshol": ["oshol"]}
+    assert phrase_matches(postings, texts, words, options, "tasair", 100) == [0]
+    # Half the words unknown: too little is left to say where the phrase is.
+    assert phrase_matches(postings, texts, ["tasair", "drnre"], options, "tasair", 100) == []
+
+
+def test_a_misspelt_word_whose_stand_ins_are_wrong_is_found_by_the_rest_of_the_phrase() -> None:
+    index = _crowd()
+    for i in range(400):  # its words, not its phrase: counting words cannot tell them apart
+        index.put(EntryRef("statement", 8_000 + i), str(i), [f"oshol cha with tasair {i}"])
+    ref = EntryRef("statement", 9_001)
+    index.put(ref, "it", ["immigration tasair drewe with oshol cha the pal"])
+    # "drnra" is one typo from "drnre" (a stand-in, but not the word meant).
+    index.put(EntryRef("statement", 9_002), "other", ["a drnra of the with"])
+    assert _top(index, "tasair drnre with oshol cha") == ref
+
+
+def test_the_order_of_a_phrase_is_read_around_its_rarest_word() -> None:
+    # The text's first "the" is far from "kewis": the phrase is still there, in order.
+    text = "new in and the we not it for in each of a our the kewis the to"
+    assert judge_fragments("the kewis the", [text])[0] == 100.0
+    assert judge_fragments("the kewis the", ["the kewis to a b c the"])[0] < 100.0
+
+
+def test_equal_scores_put_the_phrase_word_for_word_first() -> None:
+    index = _crowd()
+    partial = EntryRef("statement", 9_010)
+    whole = EntryRef("statement", 9_011)
+    index.put(partial, "partial", ["of lit the their it the zailjeck"])  # in letters only
+    index.put(whole, "whole", ["lit the the in that ouck just of airmend rouwu cakean rulgr"])
+    assert _top(index, "lit the the") == whole
+
+
+def test_equal_scores_put_the_likelier_reading_of_a_typo_first() -> None:
+    index = _crowd()
+    drum = EntryRef("statement", 9_020)
+    index.put(drum, "drum", ["every be drum the meantro"])
+    index.put(EntryRef("statement", 9_021), "drur", ["kelcea be drur the"])
+    for i in range(30):  # "drum" is the commoner word
+        index.put(EntryRef("statement", 9_100 + i), str(i), [f"a drum {i}"])
+    assert _top(index, "be drud the") == drum  # one wrong letter either way
+    bout = EntryRef("statement", 9_030)
+    index.put(bout, "bout", ["a of of cou bout be our"])
+    index.put(EntryRef("statement", 9_031), "but", ["not of cou but the"])
+    for i in range(5):  # "but" is commoner, but "obut" is "bout" with two letters swapped
+        index.put(EntryRef("statement", 9_200 + i), str(i), [f"but {i}"])
+    assert _top(index, "of cou obut") == bout
