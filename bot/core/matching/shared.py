@@ -12,66 +12,17 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import compress, repeat
-from operator import ge
 from typing import Any
 
+from bot.core.matching.ids import ABSENT as _ABSENT
+from bot.core.matching.ids import IdMap
 from bot.core.matching.index import FuzzyIndex, text_index
 from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize
 
-_ABSENT = -1
 _BITS = 31  # two text numbers fit one int64 (each stored plus one, 0 for none)
 _MASK = (1 << _BITS) - 1
 _STALE_MOST = 1_000  # ids of removed entries a text keeps before it is cleaned
-
-
-class IdMap:
-    """Entry id -> non-negative int. An array indexed by id while ids are dense (row ids
-    are), so a million entries cost 8 MB rather than a dict of int objects; a dict for the
-    few far beyond the others."""
-
-    __slots__ = ("count", "dense", "sparse")
-
-    def __init__(self) -> None:
-        self.dense = array("q")  # _ABSENT where no entry
-        self.sparse: dict[int, int] = {}
-        self.count = 0
-
-    def __len__(self) -> int:
-        return self.count
-
-    def get(self, id_: int) -> int:
-        if 0 <= id_ < len(self.dense):
-            return self.dense[id_]
-        return self.sparse.get(id_, _ABSENT)
-
-    def set(self, id_: int, value: int) -> None:
-        dense = self.dense
-        if id_ >= len(dense) and id_ < max(2 * len(dense), 4 * self.count, 1 << 16):
-            # Still dense: grow by half at least, and take in the ids now within reach.
-            dense.extend(repeat(_ABSENT, max(id_ + 1, len(dense) * 3 // 2) - len(dense)))
-            for moved in [i for i in self.sparse if 0 <= i < len(dense)]:
-                dense[moved] = self.sparse.pop(moved)
-        if 0 <= id_ < len(dense):
-            self.count += dense[id_] < 0
-            dense[id_] = value
-        else:
-            self.count += id_ not in self.sparse
-            self.sparse[id_] = value
-
-    def pop(self, id_: int) -> int:
-        if 0 <= id_ < len(self.dense):
-            value = self.dense[id_]
-            self.dense[id_] = _ABSENT
-        else:
-            value = self.sparse.pop(id_, _ABSENT)
-        self.count -= value >= 0
-        return value
-
-    def __iter__(self) -> Iterator[int]:
-        yield from compress(range(len(self.dense)), map(ge, self.dense, repeat(0)))
-        yield from self.sparse
 
 
 def _pack(numbers: list[int]) -> int | tuple[int, ...]:

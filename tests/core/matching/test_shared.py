@@ -6,7 +6,8 @@ import pickle
 import tracemalloc
 
 from bot.core.matching import EntryRef
-from bot.core.matching.shared import IdMap, SharedTextIndex
+from bot.core.matching.ids import IdMap
+from bot.core.matching.shared import SharedTextIndex
 
 
 def _ref(id_: int) -> EntryRef:
