@@ -48,6 +48,7 @@ from bot.core.matching.ids import ABSENT, IdMap
 from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
+from bot.core.matching.packed import PackedDisplay
 from bot.core.matching.scoring import JudgeMany, Scorer
 from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
 
@@ -55,12 +56,15 @@ _append = array.append
 SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
 SCAN_LOOSE = 3_000  # the same when any word may be misspelt
 SCAN_QUICK = 1_000  # the same for autocomplete
+PACK_FROM = 200_000  # a text shard this big holds its display texts packed (packed.py)
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
 JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
 # An entry's best so far while ranking: (score, label, matched); a `Hit` only for those
-# returned (a frozen dataclass costs more to build than a tuple).
-_Best = tuple[float, str, str]
+# returned (a frozen dataclass costs more to build than a tuple). From a shard whose display
+# texts are packed, (score, None, shard, slot): label and text are rebuilt only for those
+# returned (`_settle`).
+_Best = tuple[float, str, str] | tuple[float, None, "_Shard", int]
 
 
 class _Shard:
@@ -77,7 +81,7 @@ class _Shard:
     def __init__(self, number: int) -> None:
         self.number = number  # the scope's, in its index
         self.texts: list[str] = []  # normalised; "" once removed
-        self.display: list[str] = []  # as given; "" once removed
+        self.display: list[str] | PackedDisplay = []  # as given; "" once removed
         # The entry's code (`_code`) per slot, 0 once removed: 8 bytes a slot, where an
         # EntryRef and dict entries per entry cost ten times that at a million statements.
         # An entry's slots are consecutive.
@@ -237,6 +241,8 @@ class FuzzyIndex:
                 if shard.words is None and shard.live() > self._full_scan_below:
                     self._build_postings(shard)
         if self._words:  # statements: only a moderator's empty box lists them, rarely
+            for shard in self._shards.values():
+                self._pack(shard)
             return
         for shard in self._shards.values():
             if shard.words is not None:  # a small shard sorts in microseconds when asked
@@ -307,6 +313,18 @@ class FuzzyIndex:
         places.set(ref.id, shard.number << _SLOT_BITS | first)
         if shard.labels is not None:
             insort(shard.labels, (self.label(ref), ref))
+
+    def _pack(self, shard: _Shard) -> None:
+        """A big text shard's display texts as skeletons (a million statements: 200 MB
+        less); those put since it was packed, once there are many."""
+        display = shard.display
+        if isinstance(display, PackedDisplay):
+            if len(display.tail) > PACK_FROM // 10:
+                display.pack()
+        elif self._words and shard.live() >= PACK_FROM:
+            packed = PackedDisplay(shard.texts)
+            packed.pack(display)
+            shard.display = packed
 
     def _post(self, shard: _Shard, norm: str, slot: int) -> None:
         words, postings = shard.words, shard.postings
@@ -386,9 +404,11 @@ class FuzzyIndex:
         return {scope for scope, shard in self._shards.items() if shard.entries}
 
     def compact(self) -> None:
-        """Drop removed slots from every posting (also done by itself as removals pile up)."""
+        """Drop removed slots from every posting (also done by itself as removals pile up);
+        pack what big text shards took in since they were packed."""
         for shard in self._shards.values():
             self._compact(shard)
+            self._pack(shard)
 
     @staticmethod
     def _compact(shard: _Shard) -> None:
@@ -419,8 +439,34 @@ class FuzzyIndex:
             shard = self._shards.get(scope)
             if shard is not None and shard.entries:
                 self._rank(shard, parsed, limit, best)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], len(kv[1][2]), kv[1][1]))
+        settled = self._settle(best, limit)
+        ranked = sorted(settled.items(), key=lambda kv: (-kv[1][0], len(kv[1][2]), kv[1][1]))
         return [Hit(_ref(code), *found) for code, found in ranked[:limit]]
+
+    def _settle(self, best: dict[int, _Best], limit: int) -> dict[int, tuple[float, str, str]]:
+        """`best` with label and text rebuilt for the entries of packed shards that may be
+        returned: the first `limit` by score and text length (as `search` orders them)
+        and any tied with the last of those."""
+        if all(found[1] is not None for found in best.values()):
+            return best  # type: ignore[return-value]
+
+        def rough(found: _Best) -> tuple[float, int]:
+            if found[1] is None:
+                return -found[0], found[2].display.length(found[3])  # type: ignore[union-attr]
+            return -found[0], len(found[2])  # type: ignore[arg-type]
+
+        order = sorted(best.items(), key=lambda kv: rough(kv[1]))
+        cut = min(limit, len(order))
+        while 0 < cut < len(order) and rough(order[cut][1]) == rough(order[cut - 1][1]):
+            cut += 1
+        settled: dict[int, tuple[float, str, str]] = {}
+        for code, found in order[:cut]:
+            if found[1] is None:
+                shard, slot = found[2], found[3]
+                settled[code] = (found[0], self._label_at(shard, slot), shard.display[slot])
+            else:
+                settled[code] = found  # type: ignore[assignment]
+        return settled
 
     def prefixed(self, prefix: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 25
                  ) -> list[Hit]:
@@ -505,13 +551,15 @@ class FuzzyIndex:
             norm, texts, scorer=self._scorer, processor=None,
             limit=judged or max(limit * 2, JUDGED))
         slot_ref, display = shard.slot_ref, shard.display
+        packed = isinstance(display, PackedDisplay)
         live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]]]
         top = 0.0
         for (_, slot), score in zip(live, self._judge(norm, [t for t, _ in live]), strict=True):
             code = slot_ref[slot]
             top = max(top, score)
             if code not in best or score > best[code][0]:
-                best[code] = (score, self._label_at(shard, slot), display[slot])
+                best[code] = ((score, None, shard, slot) if packed
+                              else (score, self._label_at(shard, slot), display[slot]))
         return top
 
     # ---- candidates: names ------------------------------------------------------------------

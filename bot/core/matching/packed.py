@@ -1,0 +1,118 @@
+"""Display texts of a big shard held as what the normalised text lacks.
+
+A statement as given ("To the city, we say: welcome.") differs from its normalised text
+("to the city we say welcome") only in capitals and punctuation, so a big shard keeps,
+per slot, a skeleton: the separators as given and each word's case (`skeleton`). The text
+is rebuilt from the skeleton and the normalised text, only for the hits shown (about
+45 bytes a statement instead of a 200-byte str). A text this cannot describe (not ASCII,
+an apostrophe, "McDonald") is kept as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Sequence
+
+# Letters and digits to their case: "a" lowercase (or a digit), "A" a capital. Translating
+# and replacing run in C: packing a million texts costs about what normalising them did.
+_CASES = str.maketrans({c: "a" if c.islower() or c.isdigit() else "A"
+                        for c in map(chr, range(128)) if c.isalnum()})
+_TOKEN = re.compile(r"A\x03|Aa|\x03|a|A+|[^aA\x03]+")
+
+
+def skeleton(text: str) -> bytes | None:
+    """What `text` adds to its normalised form, or None if it is not that simple: each
+    word as "a" (lowercase), "Aa" (capitalised) or one "A" per letter (capitals); "a "
+    as \x03; separators as they are."""
+    if not text.isascii() or "'" in text or "`" in text or "_" in text or "\x03" in text:
+        return None  # normalising drops more than case and separators, or a marker
+    shape = text.translate(_CASES)
+    while "aa" in shape:
+        shape = shape.replace("aa", "a")
+    if "aA" in shape or "AAa" in shape:  # "iPhone", "McDonald", "NYPDs"
+        return None
+    return shape.replace("a ", "\x03").encode()
+
+
+def rebuild(shape: str, norm: str) -> str:
+    words = norm.split(" ")
+    out: list[str] = []
+    at = 0
+    for token in _TOKEN.findall(shape):
+        if token == "\x03":
+            out.append(words[at] + " ")
+        elif token == "a":
+            out.append(words[at])
+        elif token == "Aa":
+            out.append(words[at][:1].upper() + words[at][1:])
+        elif token == "A\x03":
+            out.append(words[at][:1].upper() + words[at][1:] + " ")
+        elif token[0] == "A":
+            out.append(words[at].upper())
+        else:
+            out.append(token)  # separators
+            continue
+        at += 1
+    return "".join(out)
+
+
+class PackedDisplay:
+    """A shard's display texts by slot: skeletons joined in one bytes for the slots packed,
+    a plain list for those put since (`pack` takes them in). A removed slot's text is
+    never read again, so setting it does nothing to a packed one."""
+
+    __slots__ = ("ends", "kept", "lengths", "packed", "skeletons", "tail", "texts")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts  # the shard's normalised texts, by slot (the same list)
+        self.skeletons = b""
+        self.ends = array("Q")  # where each packed slot's skeleton ends
+        self.lengths = array("I")  # each packed slot's display length (ranking ties)
+        self.kept: dict[int, str] = {}  # packed slots whose text had no skeleton
+        self.packed = 0  # slots below this are packed
+        self.tail: list[str] = []
+
+    def pack(self, display: Sequence[str] | None = None) -> None:
+        """Pack `display` (every slot's text from the first not yet packed), or the tail."""
+        texts = list(display[self.packed :]) if display is not None else self.tail
+        parts, ends, kept, end = [], self.ends, self.kept, len(self.skeletons)
+        for slot, text in enumerate(texts, self.packed):
+            shape = skeleton(text) if text else b""
+            if shape is None:
+                kept[slot] = text
+                shape = b""
+            parts.append(shape)
+            end += len(shape)
+            ends.append(end)
+        self.skeletons += b"".join(parts)
+        self.lengths.extend(map(len, texts))
+        self.packed += len(texts)
+        self.tail = []
+
+    def __len__(self) -> int:
+        return self.packed + len(self.tail)
+
+    def __getitem__(self, slot: int) -> str:
+        if slot >= self.packed:
+            return self.tail[slot - self.packed]
+        if slot < 0:
+            raise IndexError(slot)
+        kept = self.kept.get(slot)
+        if kept is not None:
+            return kept
+        start = self.ends[slot - 1] if slot else 0
+        return rebuild(self.skeletons[start : self.ends[slot]].decode(), self.texts[slot])
+
+    def __setitem__(self, slot: int, text: str) -> None:
+        if slot >= self.packed:
+            self.tail[slot - self.packed] = text
+        else:
+            self.kept.pop(slot, None)  # removed: nothing to rebuild it for
+
+    def append(self, text: str) -> None:
+        self.tail.append(text)
+
+    def length(self, slot: int) -> int:
+        """len(self[slot]), without rebuilding it."""
+        return self.lengths[slot] if slot < self.packed else len(self.tail[slot - self.packed])
