@@ -241,8 +241,6 @@ class FuzzyIndex:
                 if shard.words is None and shard.live() > self._full_scan_below:
                     self._build_postings(shard)
         if self._words:  # statements: only a moderator's empty box lists them, rarely
-            for shard in self._shards.values():
-                self._pack(shard)
             return
         for shard in self._shards.values():
             if shard.words is not None:  # a small shard sorts in microseconds when asked
@@ -304,6 +302,8 @@ class FuzzyIndex:
                 insort(shard.by_text, slot, key=shard.texts.__getitem__)
         if len(shard.texts) == first:
             return
+        if self._words and len(shard.texts) >= PACK_FROM and type(shard.display) is list:
+            self._pack(shard)
         if shard.words is None and shard.live() > self._full_scan_below and not self._deferred:
             self._build_postings(shard)
         shard.entries += 1
@@ -315,16 +315,11 @@ class FuzzyIndex:
             insort(shard.labels, (self.label(ref), ref))
 
     def _pack(self, shard: _Shard) -> None:
-        """A big text shard's display texts as skeletons (a million statements: 200 MB
-        less); those put since it was packed, once there are many."""
-        display = shard.display
-        if isinstance(display, PackedDisplay):
-            if len(display.tail) > PACK_FROM // 10:
-                display.pack()
-        elif self._words and shard.live() >= PACK_FROM:
-            packed = PackedDisplay(shard.texts)
-            packed.pack(display)
-            shard.display = packed
+        """A text shard grown big holds its display texts as skeletons from now on (a
+        million statements: 200 MB less)."""
+        packed = PackedDisplay(shard.texts)
+        packed.extend(shard.display)
+        shard.display = packed
 
     def _post(self, shard: _Shard, norm: str, slot: int) -> None:
         words, postings = shard.words, shard.postings
@@ -404,11 +399,9 @@ class FuzzyIndex:
         return {scope for scope, shard in self._shards.items() if shard.entries}
 
     def compact(self) -> None:
-        """Drop removed slots from every posting (also done by itself as removals pile up);
-        pack what big text shards took in since they were packed."""
+        """Drop removed slots from every posting (also done by itself as removals pile up)."""
         for shard in self._shards.values():
             self._compact(shard)
-            self._pack(shard)
 
     @staticmethod
     def _compact(shard: _Shard) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 # Letters and digits to their case: "a" lowercase (or a digit), "A" a capital. Translating
 # and replacing run in C: packing a million texts costs about what normalising them did.
@@ -58,44 +58,36 @@ def rebuild(shape: str, norm: str) -> str:
 
 
 class PackedDisplay:
-    """A shard's display texts by slot: skeletons joined in one bytes for the slots packed,
-    a plain list for those put since (`pack` takes them in). A removed slot's text is
-    never read again, so setting it does nothing to a packed one."""
+    """A shard's display texts by slot: skeletons joined in one bytearray, each text packed
+    as it is put (the str is dropped at once, so its memory serves the next rows loaded).
+    A removed slot's text is never read again: setting it only forgets a kept one."""
 
-    __slots__ = ("ends", "kept", "lengths", "packed", "skeletons", "tail", "texts")
+    __slots__ = ("ends", "kept", "lengths", "skeletons", "texts")
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts  # the shard's normalised texts, by slot (the same list)
-        self.skeletons = b""
-        self.ends = array("Q")  # where each packed slot's skeleton ends
-        self.lengths = array("I")  # each packed slot's display length (ranking ties)
-        self.kept: dict[int, str] = {}  # packed slots whose text had no skeleton
-        self.packed = 0  # slots below this are packed
-        self.tail: list[str] = []
+        self.skeletons = bytearray()
+        self.ends = array("Q")  # where each slot's skeleton ends
+        self.lengths = array("I")  # each slot's display length (ranking ties)
+        self.kept: dict[int, str] = {}  # slots whose text had no skeleton
 
-    def pack(self, display: Sequence[str] | None = None) -> None:
-        """Pack `display` (every slot's text from the first not yet packed), or the tail."""
-        texts = list(display[self.packed :]) if display is not None else self.tail
-        parts, ends, kept, end = [], self.ends, self.kept, len(self.skeletons)
-        for slot, text in enumerate(texts, self.packed):
-            shape = skeleton(text) if text else b""
-            if shape is None:
-                kept[slot] = text
-                shape = b""
-            parts.append(shape)
-            end += len(shape)
-            ends.append(end)
-        self.skeletons += b"".join(parts)
-        self.lengths.extend(map(len, texts))
-        self.packed += len(texts)
-        self.tail = []
+    def extend(self, display: Iterable[str]) -> None:
+        for text in display:
+            self.append(text)
+
+    def append(self, text: str) -> None:
+        shape = skeleton(text) if text else b""
+        if shape is None:
+            self.kept[len(self.ends)] = text
+        else:
+            self.skeletons += shape
+        self.ends.append(len(self.skeletons))
+        self.lengths.append(len(text))
 
     def __len__(self) -> int:
-        return self.packed + len(self.tail)
+        return len(self.ends)
 
     def __getitem__(self, slot: int) -> str:
-        if slot >= self.packed:
-            return self.tail[slot - self.packed]
         if slot < 0:
             raise IndexError(slot)
         kept = self.kept.get(slot)
@@ -105,14 +97,8 @@ class PackedDisplay:
         return rebuild(self.skeletons[start : self.ends[slot]].decode(), self.texts[slot])
 
     def __setitem__(self, slot: int, text: str) -> None:
-        if slot >= self.packed:
-            self.tail[slot - self.packed] = text
-        else:
-            self.kept.pop(slot, None)  # removed: nothing to rebuild it for
-
-    def append(self, text: str) -> None:
-        self.tail.append(text)
+        self.kept.pop(slot, None)  # only ever "" (removed): nothing to rebuild it for
 
     def length(self, slot: int) -> int:
         """len(self[slot]), without rebuilding it."""
-        return self.lengths[slot] if slot < self.packed else len(self.tail[slot - self.packed])
+        return self.lengths[slot]

@@ -38,14 +38,14 @@ def test_packed_display_by_slot() -> None:
     display = ["Don't stop.", "The city, welcome.", "", "NYPD said so."]
     texts = [fast_normalize(t) for t in display]
     packed = PackedDisplay(texts)
-    packed.pack(display)
+    packed.extend(display)
     assert [packed[slot] for slot in range(4)] == display
     assert [packed.length(slot) for slot in range(4)] == [len(t) for t in display]
     texts.append(fast_normalize("Put later."))
     packed.append("Put later.")
     assert packed[4] == "Put later." and len(packed) == 5
-    packed.pack()  # the tail too
-    assert packed[4] == "Put later." and not packed.tail
+    packed[0] = ""  # removed
+    assert not packed.kept
     with pytest.raises(IndexError):
         packed[-1]
 
@@ -70,9 +70,8 @@ def test_a_packed_shard_answers_as_an_unpacked_one(monkeypatch: pytest.MonkeyPat
         index.defer_postings()
         for ref, speaker, text in rows:
             index.put(ref, speaker, (text,))
-        if index is packed:
-            monkeypatch.setattr(index_module, "PACK_FROM", 1_000)
         index.warm()
+        monkeypatch.setattr(index_module, "PACK_FROM", 1_000)  # the second packs at 1,000
     assert isinstance(packed._shards[0].display, PackedDisplay)
     assert not isinstance(plain._shards[0].display, PackedDisplay)
     queries = ["sanctuary city", "nypd funding", "we will remain", "the mayor", "welcom",
@@ -92,26 +91,22 @@ def test_a_packed_shard_answers_as_an_unpacked_one(monkeypatch: pytest.MonkeyPat
         "Bicycles, everywhere!", "A brand new statement about bicycles."]
     assert rows[6][0] not in packed and all(h.ref != rows[6][0] for h in packed.search(
         rows[6][2]))
-    monkeypatch.setattr(index_module, "PACK_FROM", 10)
-    packed.compact()  # takes in the tail
-    assert not packed._shards[0].display.tail  # type: ignore[union-attr]
+    packed.compact()
     for query in [*queries, "bicycles"]:
         assert packed.search(query) == plain.search(query)
     copy = pickle.loads(pickle.dumps(packed))
     assert copy.search("sanctuary city") == plain.search("sanctuary city")
 
 
-def test_packed_display_costs_a_fifth(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_packed_display_costs_a_third(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = _statements(3_000)
     monkeypatch.setattr(index_module, "PACK_FROM", 1_000)
     index = text_index(label_joins_text=True)
-    index.defer_postings()
     for ref, speaker, text in rows:
         index.put(ref, speaker, (text,))
-    plain = sum(map(sys.getsizeof, index._shards[0].display))  # type: ignore[arg-type]
-    index.warm()
     display = index._shards[0].display
+    plain = sum(sys.getsizeof(text) for _, _, text in rows)
     assert isinstance(display, PackedDisplay)
     held = (sys.getsizeof(display.skeletons) + sys.getsizeof(display.ends)
             + sys.getsizeof(display.lengths) + sum(map(sys.getsizeof, display.kept.values())))
-    assert held * 4 < plain, (held, plain)
+    assert held * 3 < plain, (held, plain)
