@@ -456,7 +456,11 @@ class FuzzyIndex:
         for code, found in order[:cut]:
             if found[1] is None:
                 shard, slot = found[2], found[3]
-                settled[code] = (found[0], self._label_at(shard, slot), shard.display[slot])
+                text = shard.display[slot]
+                first = shard.first_slot(slot)  # a joined label holds the first text
+                label = (f"{shard.label_at[slot]}: {text}" if self._joins and first == slot
+                         else self._label_at(shard, slot))
+                settled[code] = (found[0], label, text)
             else:
                 settled[code] = found  # type: ignore[assignment]
         return settled
