@@ -96,6 +96,9 @@ def test_a_packed_shard_answers_as_an_unpacked_one(monkeypatch: pytest.MonkeyPat
         assert packed.search(query) == plain.search(query)
     copy = pickle.loads(pickle.dumps(packed))
     assert copy.search("sanctuary city") == plain.search("sanctuary city")
+    assert copy._shards[0].display.texts is copy._shards[0].texts  # type: ignore[union-attr]
+    copy.put(EntryRef("statement", 10_000), "New", ["Restored, then put."])
+    assert copy.search("restored then put")[0].matched == "Restored, then put."
 
 
 def test_packed_display_costs_a_third(monkeypatch: pytest.MonkeyPatch) -> None:
