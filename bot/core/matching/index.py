@@ -24,6 +24,12 @@ replaced and removed in place, so a moderator's change is visible to the next lo
 without a rebuild; removed slots stay in the postings until a compaction (one pass in C
 over the postings) drops them.
 
+Memory (a million statements): a slot holds its entry as an int code in an `array('q')`,
+and an entry's place is found through an array indexed by id (`IdMap`), not through an
+EntryRef and dicts per entry; a text shard of `PACK_FROM` documents or more keeps its display
+texts as skeletons beside the normalised texts (packed.py). The normalised texts stay one
+str per slot: the phrase scan reads up to ten thousand of them per query.
+
 Autocomplete of one or two letters does not need fuzzy matching: `prefixed` answers it
 from a sorted list of the normalised names, built at start-up (`warm`). Autocomplete
 (`quick`) bounds its work: fewer candidates, and a phrase scan that stops once it has them.
