@@ -29,7 +29,7 @@ def test_a_skeleton_and_the_normalised_text_give_the_text_back() -> None:
             assert rebuild(shape.decode(), norm) == text
             packed += 1
     assert packed > 5_000
-    for text in ("Don't", "McDonald", "iPhone", "NYPDs", "¿Qué?", "snake_case", "a\x03b"):
+    for text in ("Don't", "McDonald", "iPhone", "NYPDs", "¿Qué?", "snake_case", "a\x03b", "a\x00b"):
         assert skeleton(text) is None  # kept as they are
     assert len(skeleton("The city will remain a sanctuary city.") or b"") < 12
 
