@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from bot.core.matching import EntryKind, EntryRef, FuzzyIndex, name_index, text_index
+from bot.core.matching.shared import SharedTextIndex
 from bot.core.models import City, Official, Statement
 from bot.core.store import Store
 
@@ -28,12 +29,12 @@ class Catalog:
         # top by the change feed (one committed meanwhile is applied again, harmlessly).
         self.position = 0
         # Searched only: each entry under its texts of that field, with no label of its own.
-        self.described: dict[Described, FuzzyIndex] = {
+        self.described: dict[Described, FuzzyIndex | SharedTextIndex] = {
             "stance": text_index(), "key fact": text_index(),
-            "said": text_index(shared_texts=True),  # the same few places and days, mostly
+            "said": SharedTextIndex(),  # the same few places and days, mostly
         }
 
-    def all_indexes(self) -> list[FuzzyIndex]:
+    def all_indexes(self) -> list[FuzzyIndex | SharedTextIndex]:
         return [*self.indexes.values(), *self.described.values()]
 
     async def load(self, store: Store, serves: Callable[[int], bool] | None = None) -> None:

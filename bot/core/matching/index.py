@@ -24,6 +24,12 @@ replaced and removed in place, so a moderator's change is visible to the next lo
 without a rebuild; removed slots stay in the postings until a compaction (one pass in C
 over the postings) drops them.
 
+Memory (a million statements): a slot holds its entry as an int code in an `array('q')`,
+and an entry's place is found through an array indexed by id (`IdMap`), not through an
+EntryRef and dicts per entry; a text shard of `PACK_FROM` documents or more keeps its display
+texts as skeletons beside the normalised texts (packed.py). The normalised texts stay one
+str per slot: the phrase scan reads up to ten thousand of them per query.
+
 Autocomplete of one or two letters does not need fuzzy matching: `prefixed` answers it
 from a sorted list of the normalised names, built at start-up (`warm`). Autocomplete
 (`quick`) bounds its work: fewer candidates, and a phrase scan that stops once it has them.
@@ -34,7 +40,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from heapq import merge
 from itertools import islice, pairwise, repeat
@@ -50,9 +56,11 @@ from bot.core.matching.candidates import (
     top_counted,
     word_groups,
 )
+from bot.core.matching.ids import ABSENT, IdMap
 from bot.core.matching.judge import judge_fragments, judge_names
-from bot.core.matching.model import GLOBAL, EntryRef, Hit
+from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
+from bot.core.matching.packed import PackedDisplay
 from bot.core.matching.scoring import JudgeMany, Scorer
 from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
 
@@ -60,14 +68,16 @@ _append = array.append
 SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
 SCAN_LOOSE = 3_000  # the same when any word may be misspelt
 SCAN_QUICK = 1_000  # the same for autocomplete
+PACK_FROM = 200_000  # a text shard this big holds its display texts packed (packed.py)
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
 JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
-# An entry's best so far while ranking: (score, label, matched, tie); a `Hit` only for
+# An entry's best so far while ranking: (score, tie, label, matched); a `Hit` only for
 # those returned (a frozen dataclass costs more to build than a tuple). `tie` orders equal
-# scores (statements: the phrase there word for word, the stand-ins beside their typed
-# neighbours, the likelier reading; see `_score`).
-_Best = tuple[float, str, str, tuple[int, int, int]]
+# scores (statements: the phrase there word for word, then the commoner stand-ins). From a
+# shard whose display texts are packed, (score, tie, None, (shard, slot)): label and text
+# are rebuilt only for those returned (`_settle`).
+_Best = tuple[float, tuple[int, int, int], str | None, "str | tuple[_Shard, int]"]
 _NO_TIE = (0, 0, 0)
 
 
@@ -79,14 +89,19 @@ class _Shard:
     cost their strings, not ten thousand vocabularies.
     """
 
-    __slots__ = ("by_text", "dead", "display", "labels", "postings", "refs", "slot_ref",
-                 "texts", "words")
+    __slots__ = ("by_text", "dead", "display", "entries", "label_at", "labels", "number",
+                 "postings", "slot_ref", "texts", "words")
 
-    def __init__(self) -> None:
+    def __init__(self, number: int) -> None:
+        self.number = number  # the scope's, in its index
         self.texts: list[str] = []  # normalised; "" once removed
-        self.display: list[str] = []  # as given; "" once removed
-        self.slot_ref: list[EntryRef | None] = []
-        self.refs: dict[EntryRef, int] = {}  # an entry's first slot; its others follow it
+        self.display: list[str] | PackedDisplay = []  # as given; "" once removed
+        # The entry's code (`_code`) per slot, 0 once removed: 8 bytes a slot, where an
+        # EntryRef and dict entries per entry cost ten times that at a million statements.
+        # An entry's slots are consecutive.
+        self.slot_ref = array("q")
+        self.label_at: list[str] = []  # the entry's label (one object per entry) per slot
+        self.entries = 0  # how many are live
         self.words: Vocabulary | None = None  # None while the shard is ranked whole
         # trigram -> ascending slots (names); for statements, the words' own postings
         self.postings: dict[str, array] | None = None
@@ -98,13 +113,43 @@ class _Shard:
     def live(self) -> int:
         return len(self.texts) - self.dead
 
-    def slots(self, ref: EntryRef) -> range:
-        first = self.refs[ref]
+    def slots(self, first: int) -> range:
+        """The slots of the entry whose first slot is `first`."""
         end, slot_ref, size = first + 1, self.slot_ref, len(self.slot_ref)
-        stored = slot_ref[first]  # the object put() stored; `ref` may be an equal one
-        while end < size and slot_ref[end] is stored:
+        code = slot_ref[first]
+        while end < size and slot_ref[end] == code:
             end += 1
         return range(first, end)
+
+    def first_slot(self, slot: int) -> int:
+        code, slot_ref = self.slot_ref[slot], self.slot_ref
+        while slot and slot_ref[slot - 1] == code:
+            slot -= 1
+        return slot
+
+    def firsts(self) -> Iterator[int]:
+        """Each live entry's first slot."""
+        previous = 0
+        for slot, code in enumerate(self.slot_ref):
+            if code and code != previous:
+                yield slot
+            previous = code
+
+
+_KINDS: tuple[EntryKind, ...] = ("city", "official", "statement")
+_KIND_NUMBER = {kind: number for number, kind in enumerate(_KINDS)}
+_SLOT_BITS = 32  # an entry's place: its shard's number above, its first slot below
+_SLOT_MASK = (1 << _SLOT_BITS) - 1
+
+
+def _code(ref: EntryRef) -> int:
+    """An entry as one int, never 0 (which marks a removed slot)."""
+    return ref.id * 4 + _KIND_NUMBER[ref.kind] + 1
+
+
+def _ref(code: int) -> EntryRef:
+    code -= 1
+    return EntryRef(_KINDS[code & 3], code >> 2)
 
 
 @dataclass(slots=True)
@@ -154,8 +199,10 @@ class FuzzyIndex:
         # text as given -> (that text, normalised), each held once
         self._shared: dict[str, tuple[str, str]] | None = {} if shared_texts else None
         self._shards: dict[int, _Shard] = {}
-        self._scope_of: dict[EntryRef, int] = {}
-        self._labels: dict[EntryRef, str] = {}
+        self._scope_numbers: dict[int, int] = {}  # scope -> its number, for `_places`
+        self._scope_list: list[int] = []  # by number
+        # kind -> id -> (its shard's number << _SLOT_BITS | its first slot)
+        self._places: dict[str, IdMap] = {}
         # While loading (`defer_postings` until `warm`), big shards get their postings
         # built once, at the end, rather than one document at a time.
         self._deferred = False
@@ -173,16 +220,30 @@ class FuzzyIndex:
                                      else (fuzz.WRatio, judge_names))
 
     def __len__(self) -> int:
-        return len(self._scope_of)
+        return sum(map(len, self._places.values()))
 
     def __contains__(self, ref: EntryRef) -> bool:
-        return ref in self._scope_of
+        places = self._places.get(ref.kind)
+        return places is not None and places.get(ref.id) >= 0
+
+    def _place(self, ref: EntryRef) -> tuple[_Shard, int] | None:
+        """The entry's shard and first slot."""
+        places = self._places.get(ref.kind)
+        place = ABSENT if places is None else places.get(ref.id)
+        if place < 0:
+            return None
+        return self._shards[self._scope_list[place >> _SLOT_BITS]], place & _SLOT_MASK
 
     def label(self, ref: EntryRef) -> str:
-        label = self._labels[ref]
+        place = self._place(ref)
+        if place is None:
+            raise KeyError(ref)
+        return self._label_at(*place)
+
+    def _label_at(self, shard: _Shard, slot: int) -> str:
+        label = shard.label_at[slot]
         if self._joins:
-            shard = self._shards[self._scope_of[ref]]
-            return f"{label}: {shard.display[shard.refs[ref]]}"
+            return f"{label}: {shard.display[shard.first_slot(slot)]}"
         return label
 
     def first_entries(self, scopes: Iterable[int], limit: int) -> list[tuple[str, EntryRef]]:
@@ -217,7 +278,8 @@ class FuzzyIndex:
 
     def _sorted_labels(self, shard: _Shard) -> list[tuple[str, EntryRef]]:
         if shard.labels is None:
-            shard.labels = sorted((self.label(ref), ref) for ref in shard.refs)
+            shard.labels = sorted((self._label_at(shard, slot), _ref(shard.slot_ref[slot]))
+                                  for slot in shard.firsts())
         return shard.labels
 
     @staticmethod
@@ -232,12 +294,19 @@ class FuzzyIndex:
 
     def put(self, ref: EntryRef, label: str, texts: Iterable[str], scope: int = GLOBAL) -> None:
         """Add an entry under the strings that find it, or replace what was indexed for it."""
-        if ref in self._scope_of:
+        if ref in self:
             self.remove(ref)
         shard = self._shards.get(scope)
         if shard is None:
-            shard = self._shards[scope] = _Shard()
+            number = self._scope_numbers.get(scope)
+            if number is None:
+                number = self._scope_numbers[scope] = len(self._scope_list)
+                self._scope_list.append(scope)
+            shard = self._shards[scope] = _Shard(number)
         first = len(shard.texts)
+        code = _code(ref)
+        if self._joins:
+            label = sys.intern(label)
         seen: set[str] = set()
         shared = self._shared
         for text in texts:
@@ -254,20 +323,32 @@ class FuzzyIndex:
             slot = len(shard.texts)
             shard.texts.append(norm)
             shard.display.append(text)
-            shard.slot_ref.append(ref)
+            shard.slot_ref.append(code)
+            shard.label_at.append(label)
             if shard.words is not None:
                 self._post(shard, norm, slot)
             if shard.by_text is not None:
                 insort(shard.by_text, slot, key=shard.texts.__getitem__)
         if len(shard.texts) == first:
             return
+        if self._words and len(shard.texts) >= PACK_FROM and type(shard.display) is list:
+            self._pack(shard)
         if shard.words is None and shard.live() > self._full_scan_below and not self._deferred:
             self._build_postings(shard)
-        shard.refs[ref] = first
-        self._scope_of[ref] = scope
-        self._labels[ref] = sys.intern(label) if self._joins else label
+        shard.entries += 1
+        places = self._places.get(ref.kind)
+        if places is None:
+            places = self._places[ref.kind] = IdMap()
+        places.set(ref.id, shard.number << _SLOT_BITS | first)
         if shard.labels is not None:
             insort(shard.labels, (self.label(ref), ref))
+
+    def _pack(self, shard: _Shard) -> None:
+        """A text shard grown big holds its display texts as skeletons from now on (a
+        million statements: 200 MB less)."""
+        packed = PackedDisplay(shard.texts)
+        packed.extend(shard.display)
+        shard.display = packed
 
     def _post(self, shard: _Shard, norm: str, slot: int) -> None:
         words, postings = shard.words, shard.postings
@@ -302,17 +383,18 @@ class FuzzyIndex:
                 any(map(_append, map(getitem, grams), repeat(slot)))
 
     def remove(self, ref: EntryRef) -> None:
-        scope = self._scope_of.get(ref)
-        if scope is None:
+        place = self._place(ref)
+        if place is None:
             return
-        shard = self._shards[scope]
+        shard, first = place
         if shard.labels is not None:
-            pair = (self.label(ref), ref)
+            pair = (self._label_at(shard, first), ref)
             at = bisect_left(shard.labels, pair)
             if at < len(shard.labels) and shard.labels[at] == pair:
                 del shard.labels[at]
-        slots = shard.slots(ref)
-        del self._scope_of[ref], self._labels[ref], shard.refs[ref]
+        slots = shard.slots(first)
+        self._places[ref.kind].pop(ref.id)
+        shard.entries -= 1
         for slot in slots:  # postings keep the slot until compaction; search skips it
             if shard.by_text is not None:
                 by_text, texts = shard.by_text, shard.texts
@@ -322,9 +404,10 @@ class FuzzyIndex:
                     at += 1
                 if at < len(by_text) and by_text[at] == slot:
                     del by_text[at]
-            shard.slot_ref[slot] = None
+            shard.slot_ref[slot] = 0
             shard.texts[slot] = ""
             shard.display[slot] = ""
+            shard.label_at[slot] = ""
         shard.dead += len(slots)
         if shard.dead > 1_000 and shard.dead > shard.live() // 4:
             self._compact(shard)
@@ -335,14 +418,14 @@ class FuzzyIndex:
         shard = self._shards.pop(scope, None)
         if shard is None:
             return 0
-        for ref in shard.refs:
-            self._scope_of.pop(ref, None)
-            self._labels.pop(ref, None)
-        return len(shard.refs)
+        for slot in shard.firsts():
+            ref = _ref(shard.slot_ref[slot])
+            self._places[ref.kind].pop(ref.id)
+        return shard.entries
 
     def scopes(self) -> set[int]:
         """The scopes that hold at least one entry."""
-        return {scope for scope, shard in self._shards.items() if shard.refs}
+        return {scope for scope, shard in self._shards.items() if shard.entries}
 
     def compact(self) -> None:
         """Drop removed slots from every posting (also done by itself as removals pile up)."""
@@ -356,7 +439,7 @@ class FuzzyIndex:
         if shard.words is None or shard.postings is None:  # no postings to clean
             shard.dead = 0
             return
-        alive = bytearray(ref is not None for ref in shard.slot_ref)
+        alive = bytearray(map(bool, shard.slot_ref))
         shard.words.compact(alive)
         if shard.postings is not shard.words.postings:  # names: their trigrams too
             drop_removed(shard.postings, alive)
@@ -373,15 +456,46 @@ class FuzzyIndex:
         if not norm:
             return []
         parsed = _Query(norm, norm.split(), quick, words_only)
-        best: dict[EntryRef, _Best] = {}
+        best: dict[int, _Best] = {}  # by entry code
         for scope in dict.fromkeys(scopes):
             shard = self._shards.get(scope)
-            if shard is not None and shard.refs:
+            if shard is not None and shard.entries:
                 self._rank(shard, parsed, limit, best)
-        ranked = sorted(best.items(), key=lambda kv: (
-            -kv[1][0], *map(int.__neg__, kv[1][3]), len(kv[1][2]), kv[1][1]))
-        return [Hit(ref, score, label, matched)
-                for ref, (score, label, matched, _) in ranked[:limit]]
+        settled = self._settle(best, limit)
+        ranked = sorted(settled.items(), key=lambda kv: (
+            -kv[1][0], *map(int.__neg__, kv[1][1]), len(kv[1][3]), kv[1][2]))
+        return [Hit(_ref(code), score, label, matched)  # type: ignore[arg-type]
+                for code, (score, _, label, matched) in ranked[:limit]]
+
+    def _settle(self, best: dict[int, _Best], limit: int) -> dict[int, _Best]:
+        """`best` with label and text rebuilt for the entries of packed shards that may be
+        returned: the first `limit` as `search` orders them (by score, tie, text length)
+        and any tied with the last of those."""
+        if all(found[2] is not None for found in best.values()):
+            return best
+
+        def rough(found: _Best) -> tuple[float, ...]:
+            matched = found[3]
+            length = (matched[0].display.length(matched[1])  # type: ignore[union-attr]
+                      if found[2] is None else len(matched))
+            return (-found[0], *map(int.__neg__, found[1]), length)
+
+        order = sorted(best.items(), key=lambda kv: rough(kv[1]))
+        cut = min(limit, len(order))
+        while 0 < cut < len(order) and rough(order[cut][1]) == rough(order[cut - 1][1]):
+            cut += 1
+        settled: dict[int, _Best] = {}
+        for code, found in order[:cut]:
+            if found[2] is None:
+                shard, slot = found[3]  # type: ignore[misc]
+                text = shard.display[slot]
+                first = shard.first_slot(slot)  # a joined label holds the first text
+                label = (f"{shard.label_at[slot]}: {text}" if self._joins and first == slot
+                         else self._label_at(shard, slot))
+                settled[code] = (found[0], found[1], label, text)
+            else:
+                settled[code] = found
+        return settled
 
     def prefixed(self, prefix: str, scopes: Iterable[int] = (GLOBAL,), limit: int = 25
                  ) -> list[Hit]:
@@ -391,7 +505,7 @@ class FuzzyIndex:
         norm = fast_normalize_query(prefix) if isinstance(prefix, str) else ""
         if not norm:
             return []
-        found: dict[EntryRef, Hit] = {}
+        found: dict[int, Hit] = {}  # by entry code
         for scope in dict.fromkeys(scopes):
             shard = self._shards.get(scope)
             if shard is None:
@@ -416,12 +530,13 @@ class FuzzyIndex:
                           if start in texts[slot] and not texts[slot].startswith(norm)
                           ][: limit - len(slots)]
             for slot in slots:
-                ref = shard.slot_ref[slot]
-                if ref is not None and ref not in found:
-                    found[ref] = Hit(ref, 90.0, self.label(ref), shard.display[slot])
+                code = shard.slot_ref[slot]
+                if code and code not in found:
+                    found[code] = Hit(_ref(code), 90.0, self._label_at(shard, slot),
+                                      shard.display[slot])
         return list(found.values())[:limit]
 
-    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[EntryRef, _Best]) -> None:
+    def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[int, _Best]) -> None:
         if shard.words is None or shard.live() <= self._full_scan_below:
             self._score(shard, query.norm, range(len(shard.texts)), limit, best)
         elif self._words:
@@ -454,7 +569,7 @@ class FuzzyIndex:
             self._score(shard, query.norm, slots, limit, best)
 
     def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,
-               best: dict[EntryRef, _Best], judged: int | None = None, *,
+               best: dict[int, _Best], judged: int | None = None, *,
                stand_ins: dict[str, int] | None = None) -> float:
         """Rank `slots` with the scorer into `best` (one hit per entry, its best string),
         judging the scorer's best `judged` (by default twice `limit`, at least `JUDGED`);
@@ -467,13 +582,14 @@ class FuzzyIndex:
         ranked = process.extract(
             norm, texts, scorer=self._scorer, processor=None,
             limit=judged or max(limit * 2, JUDGED))
-        slot_ref, labels, display, joins = shard.slot_ref, self._labels, shard.display, self._joins
-        live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]] is not None]
+        slot_ref, display = shard.slot_ref, shard.display
+        packed = isinstance(display, PackedDisplay)
+        live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]]]
         top = 0.0
         phrase = f" {norm} "
         for (text, slot), score in zip(live, self._judge(norm, [t for t, _ in live]),
                                        strict=True):
-            ref = slot_ref[slot]
+            code = slot_ref[slot]
             top = max(top, score)
             tie = _NO_TIE
             if self._words:
@@ -483,9 +599,9 @@ class FuzzyIndex:
                 padded = f" {text} "
                 held = [n for pair, n in stand_ins.items() if pair in padded] if stand_ins else []
                 tie = (phrase in padded, len(held), max(held, default=0))
-            if ref not in best or (score, tie) > (best[ref][0], best[ref][3]):
-                label = f"{labels[ref]}: {display[shard.refs[ref]]}" if joins else labels[ref]
-                best[ref] = (score, label, display[slot], tie)
+            if code not in best or (score, tie) > best[code][:2]:
+                best[code] = ((score, tie, None, (shard, slot)) if packed
+                              else (score, tie, self._label_at(shard, slot), display[slot]))
         return top
 
     # ---- candidates: names ------------------------------------------------------------------

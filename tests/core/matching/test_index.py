@@ -309,3 +309,50 @@ async def test_load_carries_aliases_across_batches() -> None:
         assert hit.ref == EntryRef("city", 1) and hit.matched == fact
     assert catalog.described["said"].search("wednesday night")[0].ref == EntryRef(
         "statement", 5)
+
+
+def test_an_entry_costs_a_few_words_beside_its_texts() -> None:
+    """A million statements: no dict entries per entry (about 140 bytes each beside the
+    strings and refs before), only codes, places and labels in arrays and lists."""
+    import sys
+    import tracemalloc
+
+    rows = [(EntryRef("statement", id_), f"speaker {id_ % 50}", f"words {id_} said")
+            for id_ in range(1, 20_001)]
+    index = text_index(label_joins_text=True)
+    index.defer_postings()  # the postings are not what this measures
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for ref, speaker, text in rows:
+        index.put(ref, speaker, (text,))
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    strings = sum(sys.getsizeof(fast_normalize(text)) for _, _, text in rows)
+    assert (used - strings) / len(rows) < 60, (used - strings) / len(rows)
+    assert index.label(rows[7][0]) == "speaker 8: words 8 said" and len(index) == 20_000
+
+
+def test_entries_are_found_put_and_removed_by_id_dense_or_not() -> None:
+    import pickle
+
+    index = name_index(full_scan_below=0)
+    refs = [EntryRef("city", 3), EntryRef("official", 3), EntryRef("city", 10**14),
+            EntryRef("statement", 0)]
+    for n, ref in enumerate(refs):
+        index.put(ref, f"Name{n}", [f"Springfield{n}", f"Alias{n}"], scope=n % 2)
+    assert len(index) == 4 and all(ref in index for ref in refs)
+    assert EntryRef("official", 10**14) not in index
+    assert index.search("alias2")[0].ref == EntryRef("city", 10**14)
+    assert index.search("alias1", (1,))[0].ref == EntryRef("official", 3)
+    assert [index.label(ref) for ref in refs] == ["Name0", "Name1", "Name2", "Name3"]
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy.search("springfield3", (1,))[0].ref == EntryRef("statement", 0)
+    index.remove(EntryRef("city", 3))
+    assert EntryRef("city", 3) not in index and EntryRef("official", 3) in index
+    assert all(h.ref != EntryRef("city", 3) for h in index.search("alias0"))
+    with pytest.raises(KeyError):
+        index.label(EntryRef("city", 3))
+    assert index.drop_scope(1) == 2 and len(index) == 1 and index.scopes() == {0}
+    assert EntryRef("statement", 0) not in index
+    index.put(EntryRef("statement", 0), "Back", ["Springfield3"], scope=1)
+    assert index.search("springfield3", (1,))[0].label == "Back"
