@@ -534,6 +534,8 @@ class FuzzyIndex:
                 if code and code not in found:
                     found[code] = Hit(_ref(code), 90.0, self._label_at(shard, slot),
                                       shard.display[slot])
+                    if len(found) >= limit:  # the rest would be cut below: not built
+                        return list(found.values())
         return list(found.values())[:limit]
 
     def _rank(self, shard: _Shard, query: _Query, limit: int, best: dict[int, _Best]) -> None:
