@@ -33,14 +33,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 async def _one(db: Path, snapshot: str) -> dict[str, float | bool | int]:
+    from bench.bench_matching import _status_kb
     from bot.core.bootstrap import start_core
     from bot.core.snapshot import entries_of
     from bot.core.store.location import Database

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 import logging
 import time
@@ -21,7 +20,7 @@ from bot.core.moderation import Moderation
 from bot.core.partition import Partition
 from bot.core.seed import ensure_seeded
 from bot.core.service import Lookup
-from bot.core.snapshot import FORMAT, Header, Snapshots, SnapshotUnusable, entries_of
+from bot.core.snapshot import Snapshots, SnapshotUnusable, entries_of
 from bot.core.store import DATABASE_ERRORS, Store
 from bot.core.store.location import Database
 
@@ -57,25 +56,30 @@ class Core:
         if self._checking is None:
             self._checking = loop.create_task(_check_pages(self.store), name="page-check")
 
+    def worth_saving(self) -> bool:
+        """A snapshot is kept, and the index is big enough for one to pay."""
+        return self.snapshots is not None and \
+            entries_of(self.lookup.catalog) >= snapshot.WORTH_SAVING_FROM
+
     def save_snapshot(self) -> None:
-        """Start saving the index, if it is big enough to be worth it and not saved as it is."""
-        snapshots, catalog = self.snapshots, self.lookup.catalog
-        if snapshots is None or entries_of(catalog) < snapshot.WORTH_SAVING_FROM or \
+        """Start saving the index, if it is worth it and not saved as it is."""
+        snapshots = self.snapshots
+        if snapshots is None or not self.worth_saving() or \
                 snapshots.is_current(self.feed.position):
             return
         position, marker, ahead, ahead_marker = self.feed.marker
         if position != self.feed.position or marker is None or ahead_marker is None:
             return  # not known for this position
-        snapshots.save(catalog, Header(FORMAT, "", "", position, marker,
-                                       tuple(sorted(self.feed.dropped)), 0, ahead,
-                                       ahead_marker))
+        snapshots.save(self.lookup.catalog, position=position, marker=marker, ahead=ahead,
+                       ahead_marker=ahead_marker, dropped=self.feed.dropped)
 
     async def _save_now_and_then(self) -> None:
         while True:
             await asyncio.sleep(SNAPSHOT_EVERY_SECONDS)
             try:
-                await self.feed.remember_marker()
-                self.save_snapshot()
+                if self.worth_saving():
+                    await self.feed.remember_marker()
+                    self.save_snapshot()
             except (StoreBusy, *DATABASE_ERRORS) as exc:
                 log.warning("index snapshot not saved this time: %s", exc)
             except Exception:  # never stop saving for good without a word
@@ -134,7 +138,8 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
             caught_up = await feed.catch_up()  # (a log trimmed past it: rebuilt from the store)
             log.info("index read from its snapshot and %d change(s) after it in %.1f s",
                      caught_up, time.monotonic() - started)
-        await feed.remember_marker()
+        if snapshots is not None and entries_of(lookup.catalog) >= snapshot.WORTH_SAVING_FROM:
+            await feed.remember_marker()  # (three reads: only for an index worth saving)
     except BaseException as exc:
         if reader is not None:
             await reader.close()
@@ -169,9 +174,8 @@ def _no_cycle_collection() -> Iterator[None]:
 def _return_free_memory() -> None:
     # glibc keeps freed memory for the next malloc; a restored index of 100,000 entries
     # held 310 MB resident before this, 295 MB after (the built one, 270 MB).
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        libc.malloc_trim(0)
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 async def _restored(reader: Store, snapshots: Snapshots, prefix: str) -> Lookup | None:

@@ -33,8 +33,8 @@ import pickle
 import signal
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -290,12 +290,14 @@ class Snapshots:
     def is_current(self, position: int) -> bool:
         return self.saved_position == position
 
-    def save(self, catalog: Catalog, header: Header) -> None:
-        """Start writing the index as it is now (unless a write is already under way)."""
+    def save(self, catalog: Catalog, *, position: int, marker: tuple[Any, ...],
+             ahead: int, ahead_marker: tuple[Any, ...], dropped: Iterable[int]) -> None:
+        """Start writing the index as it is now (unless a write is already under way):
+        complete up to `position`, holding nothing past `ahead` (see `Header`)."""
         if self._writing is not None and not self._writing.done():
             return
-        header = replace(header, format=FORMAT, code=code_version(), partition=self.partition,
-                         entries=entries_of(catalog))
+        header = Header(FORMAT, code_version(), self.partition, position, marker,
+                        tuple(sorted(dropped)), entries_of(catalog), ahead, ahead_marker)
         if not hasattr(os, "fork"):  # no fork: written here (the loop waits meanwhile)
             self._finished(header, self._write_here(header, catalog))
             return
