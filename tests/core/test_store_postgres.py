@@ -262,3 +262,28 @@ async def test_start_up_reads_every_entry_through_a_cursor_a_batch_at_a_time(
         assert open_reads[0] == 1  # the cursor was open after the first batch
     finally:
         await store.close()
+
+
+async def test_start_up_s_batched_read_inside_a_snapshot_sees_that_snapshot(
+        postgres_url: str) -> None:
+    """A batched read inside this task's open transaction goes to its connection: a statement
+    removed by another process after the snapshot began is still read, as every other read
+    in the block sees it."""
+    from bot.core.seed import ensure_seeded
+
+    store = await Store.open(postgres_url)
+    try:
+        await ensure_seeded(store)
+
+        async def ids() -> list[object]:
+            return [row[0] async for rows in store.index_rows("statement", batch=5)
+                    for row in rows]
+
+        async with store.snapshot():
+            before = await ids()
+            await _admin(postgres_url, "UPDATE statements SET deleted_at = now() WHERE id = $1",
+                         before[0])
+            assert await ids() == before
+        assert await ids() == before[1:]  # outside, the removal is seen
+    finally:
+        await store.close()

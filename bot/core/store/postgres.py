@@ -351,17 +351,31 @@ class PostgresEngine:
     async def batches(self, sql: str, params: Sequence[Any], size: int
                       ) -> AsyncIterator[list[tuple[Any, ...]]]:
         """A big read (start-up's every entry) through a server-side cursor, a batch at a
-        time: a million statements are never all in this process's memory at once."""
+        time: a million statements are never all in this process's memory at once. Inside
+        this task's open transaction (a write, or `snapshot()`) it reads on that connection,
+        so it sees what that transaction sees."""
+        open_here = _open_transaction.get()
+        if open_here is not None and open_here[0] is self.pool:
+            async for rows in self._fetch_batches(open_here[1], sql, params, size):
+                yield rows
+            return
         with _busy_when_transient():
             conn = await self.pool.acquire()
         try:
             with _busy_when_transient():
                 async with conn.transaction(readonly=True):
-                    cursor = await conn.cursor(to_postgres(sql), *params)
-                    while rows := await cursor.fetch(size):
-                        yield [tuple(row) for row in rows]
+                    async for rows in self._fetch_batches(conn, sql, params, size):
+                        yield rows
         finally:
             await self.pool.release(conn)
+
+    @staticmethod
+    async def _fetch_batches(conn: Any, sql: str, params: Sequence[Any], size: int
+                             ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        with _busy_when_transient():
+            cursor = await conn.cursor(to_postgres(sql), *params)
+            while rows := await cursor.fetch(size):
+                yield [tuple(row) for row in rows]
 
     async def identity(self) -> tuple[int, ...]:
         """The database's oid: one dropped and made again is another database."""
