@@ -3,7 +3,7 @@
     python bench/bench_matching.py                      # seed, 1k, 10k, 100k
     python bench/bench_matching.py --sizes 1000 --commands
     python bench/bench_matching.py --million --write    # adds 1M; writes bench/RESULTS.md
-    python bench/bench_matching.py --sizes seed --servers 10000   # many small servers
+    python bench/bench_matching.py --sizes seed --servers 1000,10000   # many small servers
 
 Needs only `pip install -e '.[bench]'` (no test extras); with it, the peers of
 `bench/peers.py` (symspellpy + SQLite FTS5, tantivy) run beside ours in one process,
@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -350,27 +351,29 @@ def _measure_peers(lookup: Lookup, db_path: Path,
     return out
 
 
-SERVER_OFFSET = 10_000_000  # entry ids of the servers' entries, clear of the article's
+SERVER_OFFSET = 1_000  # the servers' entry ids: after the article's, dense as row ids are
+PER_SERVER = {"city": 10, "official": 45, "statement": 45}
 
 
 def _server_rows(servers: int) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
-    """`servers` servers (guilds 1..N) of about 100 entries each (45 officials, 45
-    statements, 4-5 cities; fewer officials and cities past 2,222 servers, as the corpus
-    caps officials at 100,000) as the slim rows `Catalog.apply` takes, cut from one corpus."""
-    raw = build_corpus(servers * 45, queries=6).raw
-    keys: dict[str, tuple[int, int]] = {}  # key -> (id, guild)
+    """`servers` servers (guilds 1..N) of 100 entries each (10 cities, 45 officials, 45
+    statements) as the slim rows `Catalog.apply` takes. Statements are the corpus's own;
+    names and cities come round again past the corpus's 100,000 officials and 10,000
+    cities (another server's "Rahm Emanuel" is a separate entry), as in a real deployment."""
+    raw = build_corpus(servers * PER_SERVER["statement"], queries=6).raw
     rows: dict[str, list[tuple]] = {"city": [], "official": [], "statement": []}
     described: dict[str, list[tuple]] = {"city": [], "statement": []}
     for kind, field in (("city", "cities"), ("official", "people")):
-        for i, row in enumerate(raw[field]):
-            id_, guild = SERVER_OFFSET + i, 1 + i % servers
-            keys[row["key"]] = (id_, guild)
+        pool, each = raw[field], PER_SERVER[kind]
+        for n in range(servers * each):
+            row, id_, guild = pool[n % len(pool)], SERVER_OFFSET + n, 1 + n // each
             rows[kind] += [(id_, guild, row["name"], a) for a in row["aliases"] or [None]]
             if kind == "city":
                 described["city"].append((id_, guild, f"{row['name']} keeps its policy", None))
     names = {row["key"]: row["name"] for row in raw["people"]}
-    for i, row in enumerate(raw["statements"]):
-        id_, guild = SERVER_OFFSET + i, 1 + i % servers
+    each = PER_SERVER["statement"]
+    for n, row in enumerate(raw["statements"]):
+        id_, guild = SERVER_OFFSET + n, 1 + n // each
         rows["statement"].append((id_, guild, names[row["speaker"]], row["text"]))
         described["statement"].append((id_, guild, row["where"], row["when"]))
     return rows, described
@@ -393,30 +396,39 @@ def _server_queries(rows: dict[str, list[tuple]], guild: int) -> list[tuple[str,
 
 
 async def measure_servers(servers: int, cache: Path) -> dict[str, Any]:
-    """The article plus `servers` servers of ~100 entries: what each server adds to start-up
+    """The article plus `servers` servers of 100 entries: what each server adds to start-up
     and memory, and a lookup in one server beside the same lookup with that server alone."""
     db_path, _ = _paths(cache, 0)
     rows, described = _server_rows(servers)
     entries = len({r[0] for r in rows["official"]}) + len({r[0] for r in rows["city"]}) + len(
         rows["statement"])
     lookups = {}
-    out: dict[str, Any] = {"servers": servers, "entries": entries}
+    out: dict[str, Any] = {"servers": servers, "entries": entries, "one_entries": len(
+        {(k, r[0]) for k in ("city", "official") for r in rows[k] if r[1] == 1}) + sum(
+        r[1] == 1 for r in rows["statement"])}
     for label, keep in (("one", {1}), ("all", None)):
         gc.collect()
         store = await Store.open(db_path)
         lookup = await Lookup.start(store)  # the article
         await store.close()
+        picked = {kind: ([r for r in rows[kind] if keep is None or r[1] in keep],
+                         [r for r in described.get(kind, []) if keep is None or r[1] in keep])
+                  for kind in ("city", "official", "statement")}
         gc.collect()
+        # RSS alone undercounts: the corpus's freed garbage is reused by the build. The
+        # bytes the build leaves allocated (tracemalloc, on for both builds) do not.
+        tracemalloc.start()
         rss0, t0 = _status_kb("VmRSS"), time.perf_counter()
-        for kind in ("city", "official", "statement"):
-            mine = [r for r in rows[kind] if keep is None or r[1] in keep]
-            told = [r for r in described.get(kind, []) if keep is None or r[1] in keep]
+        for kind, (mine, told) in picked.items():
             lookup.catalog.apply(kind, (), mine, told)  # type: ignore[arg-type]
         for index in lookup.catalog.all_indexes():
             index.warm()
+        del picked, mine, told
         gc.collect()
         out[label] = {"build_s": time.perf_counter() - t0,
-                      "kb": (_status_kb("VmRSS") - rss0)}
+                      "kb": (_status_kb("VmRSS") - rss0),
+                      "traced_kb": tracemalloc.get_traced_memory()[0] / 1024}
+        tracemalloc.stop()
         lookups[label] = lookup
     queries = _server_queries(rows, 1)
     times: dict[str, list[float]] = {"one": [], "all": []}
@@ -435,7 +447,7 @@ def report_servers(r: dict[str, Any]) -> str:
     n, one, every, look = r["servers"], r["one"], r["all"], r["lookup"]
     return "\n".join([
         f"Many servers: the article + {n:,} servers of ~{r['entries'] / n:.0f} entries "
-        f"({r['entries']:,} in all; the corpus caps officials at 100,000), put through "
+        f"({r['entries']:,} in all), put through "
         "`Catalog.apply` from slim rows (the rows' own strings, read "
         "from the store at start-up, are not in the RSS added); a lookup in server 1 (its "
         "names with a typo, 3-word fragments of its statements) beside the same lookup in a "
@@ -445,10 +457,34 @@ def report_servers(r: dict[str, Any]) -> str:
         f"| {look['all']['median'] / look['one']['median']:.2f}× |",
         f"| lookup p99 ms | {_f(look['one']['p99'], 3)} | {_f(look['all']['p99'], 3)} | "
         f"{look['all']['p99'] / look['one']['p99']:.2f}× |",
-        f"| build ms per server | {one['build_s'] * 1e3:.2f} | {every['build_s'] / n * 1e3:.2f} "
+        f"| build ms per server (tracemalloc on) | {one['build_s'] * 1e3:.2f} | "
+        f"{every['build_s'] / n * 1e3:.2f} "
         f"| {every['build_s'] / n / max(one['build_s'], 1e-9):.2f}× |",
         f"| RSS added, KB per server | — | {every['kb'] / n:,.1f} | |",
-        f"| RSS added, bytes per entry held | — | {every['kb'] * 1024 / r['entries']:,.0f} | |",
+        f"| allocated by the build (tracemalloc), KB per server | — | "
+        f"{every['traced_kb'] / n:,.1f} | |",
+        f"| allocated, bytes per entry held | {one['traced_kb'] * 1024 / r['one_entries']:,.0f} "
+        f"| {every['traced_kb'] * 1024 / r['entries']:,.0f} | "
+        f"{every['traced_kb'] / r['entries'] / (one['traced_kb'] / r['one_entries']):.2f}× |",
+    ])
+
+
+def report_growth(runs: list[dict[str, Any]]) -> str:
+    """How memory, build time and a lookup in server 1 grow from the fewest servers to the
+    most, beside how the entries held grow: linear growth shows as equal ratios."""
+    a, b = runs[0], runs[-1]
+    look = "lookup"
+    return "\n".join([
+        f"From {a['servers']:,} to {b['servers']:,} servers, each run in its own process:", "",
+        "| | ratio |", "| --- | ---: |",
+        f"| entries held | {b['entries'] / a['entries']:.2f}× |",
+        f"| RSS added | {b['all']['kb'] / a['all']['kb']:.2f}× |",
+        f"| allocated by the build (tracemalloc) | "
+        f"{b['all']['traced_kb'] / a['all']['traced_kb']:.2f}× |",
+        f"| build time | {b['all']['build_s'] / a['all']['build_s']:.2f}× |",
+        f"| lookup in server 1, median (all servers / server 1 alone, each run) | "
+        f"{a[look]['all']['median'] / a[look]['one']['median']:.2f}×, "
+        f"{b[look]['all']['median'] / b[look]['one']['median']:.2f}× |",
     ])
 
 
@@ -675,8 +711,9 @@ def main() -> None:
                         help="comma-separated statement counts; 'seed' is the bundled article")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 statements")
     parser.add_argument("--commands", action="store_true", help="measure whole commands too")
-    parser.add_argument("--servers", type=int, default=0,
-                        help="also measure the article + N servers of ~100 entries each")
+    parser.add_argument("--servers", default="",
+                        help="also measure the article + N servers of 100 entries each; "
+                             "several comma-separated counts add how each grows")
     parser.add_argument("--no-peers", action="store_true",
                         help="skip symspellpy/FTS5 and tantivy (bench/peers.py)")
     parser.add_argument("--queries", type=int, default=600, help="labelled queries per size")
@@ -697,7 +734,7 @@ def main() -> None:
         if args.child == "build":
             asyncio.run(build(size, args.cache_dir, args.queries))
         elif args.child == "servers":
-            print(json.dumps(asyncio.run(measure_servers(args.servers, args.cache_dir))))
+            print(json.dumps(asyncio.run(measure_servers(int(args.servers), args.cache_dir))))
         else:
             limit = 0 if size <= 10_000 else (8 if size >= 1_000_000 else args.naive_limit)
             print(json.dumps(asyncio.run(measure(size, args.cache_dir, limit, args.commands,
@@ -718,13 +755,19 @@ def main() -> None:
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(results[-1]["misses"][:10]), file=sys.stderr)
     table = report(results)
-    if args.servers:
+    counts = [int(n) for n in args.servers.split(",") if n.strip()]
+    if counts:
         common = [sys.executable, __file__, "--sizes", "seed", "--cache-dir", str(args.cache_dir)]
         subprocess.run([*common, "--child", "build"], check=True)
-        print(f"{args.servers:,} servers: measuring", file=sys.stderr)
-        out = subprocess.run([*common, "--servers", str(args.servers), "--child", "servers"],
-                             check=True, capture_output=True, text=True).stdout
-        table += "\n\n" + report_servers(json.loads(out.strip().splitlines()[-1]))
+        measured = []
+        for n in counts:
+            print(f"{n:,} servers: measuring", file=sys.stderr)
+            out = subprocess.run([*common, "--servers", str(n), "--child", "servers"],
+                                 check=True, capture_output=True, text=True).stdout
+            measured.append(json.loads(out.strip().splitlines()[-1]))
+            table += "\n\n" + report_servers(measured[-1])
+        if len(measured) > 1:
+            table += "\n\n" + report_growth(measured)
     print(table)
     if args.write:
         (ROOT / "bench" / "RESULTS.md").write_text(
