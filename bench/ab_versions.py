@@ -164,7 +164,7 @@ def main() -> None:
             Lookup = importlib.import_module("bot_base.core.service").Lookup
 
         if args.no_check:
-            async def unchecked(*_: Any) -> None:
+            async def unchecked(*_: Any, **__: Any) -> None:  # (defer_page_check=...)
                 return None
 
             for package in ("bot", "bot_base"):
