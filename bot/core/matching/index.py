@@ -43,8 +43,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from heapq import merge
-from itertools import islice, pairwise, repeat
-from operator import methodcaller
+from itertools import compress, islice, pairwise, repeat
+from operator import contains, methodcaller
 from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
@@ -74,7 +74,8 @@ JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.p
 
 # An entry's best so far while ranking: (score, tie, label, matched); a `Hit` only for
 # those returned (a frozen dataclass costs more to build than a tuple). `tie` orders equal
-# scores (statements: the phrase there word for word, then the commoner stand-ins). From a
+# scores, lowest first (statements: the phrase there word for word, then the commoner
+# stand-ins), held negated so that sorting needs no key built per entry. From a
 # shard whose display texts are packed, (score, tie, None, (shard, slot)): label and text
 # are rebuilt only for those returned (`_settle`).
 _Best = tuple[float, tuple[int, int, int], str | None, "str | tuple[_Shard, int]"]
@@ -147,9 +148,12 @@ def _code(ref: EntryRef) -> int:
     return ref.id * 4 + _KIND_NUMBER[ref.kind] + 1
 
 
+_new_ref = tuple.__new__  # a named tuple built in C, not through its Python-level __new__
+
+
 def _ref(code: int) -> EntryRef:
     code -= 1
-    return EntryRef(_KINDS[code & 3], code >> 2)
+    return _new_ref(EntryRef, (_KINDS[code & 3], code >> 2))  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -463,7 +467,7 @@ class FuzzyIndex:
                 self._rank(shard, parsed, limit, best)
         settled = self._settle(best, limit)
         ranked = sorted(settled.items(), key=lambda kv: (
-            -kv[1][0], *map(int.__neg__, kv[1][1]), len(kv[1][3]), kv[1][2]))
+            -kv[1][0], kv[1][1], len(kv[1][3]), kv[1][2]))
         return [Hit(_ref(code), score, label, matched)  # type: ignore[arg-type]
                 for code, (score, _, label, matched) in ranked[:limit]]
 
@@ -478,7 +482,7 @@ class FuzzyIndex:
             matched = found[3]
             length = (matched[0].display.length(matched[1])  # type: ignore[union-attr]
                       if found[2] is None else len(matched))
-            return (-found[0], *map(int.__neg__, found[1]), length)
+            return (-found[0], found[1], length)
 
         order = sorted(best.items(), key=lambda kv: rough(kv[1]))
         cut = min(limit, len(order))
@@ -521,13 +525,15 @@ class FuzzyIndex:
                 # those holding the rarest of its trigrams.
                 start = " " + norm
                 if shard.postings is None:  # a small shard: every name
-                    posting: Iterable[int] = range(len(texts))
+                    posting: Sequence[int] = range(len(texts))
                 else:
                     grams = [start[:3], *(norm[i : i + 3] for i in range(len(norm) - 2))]
-                    posting = islice(min((shard.postings.get(g, ()) for g in grams), key=len),
-                                     limit * 8)
-                slots += [slot for slot in posting
-                          if start in texts[slot] and not texts[slot].startswith(norm)
+                    posting = min((shard.postings.get(g, ()) for g in grams), key=len
+                                  )[: limit * 8]
+                # (`in` over the window in C; only the few holding it are looked at again)
+                held = compress(posting, map(contains, map(texts.__getitem__, posting),
+                                             repeat(start)))
+                slots += [slot for slot in held if not texts[slot].startswith(norm)
                           ][: limit - len(slots)]
             for slot in slots:
                 code = shard.slot_ref[slot]
@@ -544,7 +550,7 @@ class FuzzyIndex:
         elif self._words:
             query.stand_ins = None
             self._score(shard, query.norm, self._fragment_candidates(shard, query), limit, best,
-                        stand_ins=query.stand_ins)
+                        stand_ins=query.stand_ins, all_judged=query.quick)
         else:
             # A name typed with every word spelt as in some name (a surname, an alias) is
             # among the documents holding those words, which are few; if one of them scores
@@ -572,21 +578,27 @@ class FuzzyIndex:
 
     def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,
                best: dict[int, _Best], judged: int | None = None, *,
-               stand_ins: dict[str, int] | None = None) -> float:
+               stand_ins: dict[str, int] | None = None, all_judged: bool = False) -> float:
         """Rank `slots` with the scorer into `best` (one hit per entry, its best string),
         judging the scorer's best `judged` (by default twice `limit`, at least `JUDGED`);
-        returns the best score among them."""
+        returns the best score among them. `all_judged` (autocomplete's statements, one
+        text per entry): if there are no more than `judged`, the scorer is skipped, as it
+        would only order what the judge scores again (the order breaks no tie that shows:
+        only entries alike in score, tie, label and text are left in the order given)."""
         if not slots:
             return 0.0
         texts = shard.texts
-        if not isinstance(slots, range):
-            texts = [texts[s] for s in slots]
-        ranked = process.extract(
-            norm, texts, scorer=self._scorer, processor=None,
-            limit=judged or max(limit * 2, JUDGED))
         slot_ref, display = shard.slot_ref, shard.display
+        judged = judged or max(limit * 2, JUDGED)
+        if all_judged and len(slots) <= judged:
+            live = [(texts[s], s) for s in compress(slots, map(slot_ref.__getitem__, slots))]
+        else:
+            if not isinstance(slots, range):
+                texts = [texts[s] for s in slots]
+            ranked = process.extract(norm, texts, scorer=self._scorer, processor=None,
+                                     limit=judged)
+            live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]]]
         packed = isinstance(display, PackedDisplay)
-        live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]]]
         top = 0.0
         phrase = f" {norm} "
         for (text, slot), score in zip(live, self._judge(norm, [t for t, _ in live]),
@@ -600,8 +612,9 @@ class FuzzyIndex:
                 # reading ("drum", not "drur"; "bout" for "obut", not "but").
                 padded = f" {text} "
                 held = [n for pair, n in stand_ins.items() if pair in padded] if stand_ins else []
-                tie = (phrase in padded, len(held), max(held, default=0))
-            if code not in best or (score, tie) > best[code][:2]:
+                tie = (-(phrase in padded), -len(held), -max(held, default=0))
+            found = best.get(code)
+            if found is None or score > found[0] or (score == found[0] and tie < found[1]):
                 best[code] = ((score, tie, None, (shard, slot)) if packed
                               else (score, tie, self._label_at(shard, slot), display[slot]))
         return top

@@ -186,6 +186,10 @@ def _aligned(words: list[str], matched: list[str]) -> float:
     each word's first place: "the kewis the" in "... of the ... the kewis the" is the
     phrase, though the text's first "the" comes long before "kewis"."""
     counts = list(map(words.count, matched))
+    if max(counts) < 2:
+        # Each word in one place only: read around any of them, the order is the one
+        # `Judge.words` found (no better reading to look for).
+        return 0.0
     anchor = min(range(len(matched)), key=lambda k: (counts[k], -len(matched[k])))
     best, start = 0.0, -1
     for _ in range(min(counts[anchor], 3)):  # the rarest word's first few places

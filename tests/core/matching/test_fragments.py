@@ -97,3 +97,28 @@ def test_equal_scores_put_the_likelier_reading_of_a_typo_first() -> None:
     for i in range(5):  # "but" is commoner, but "obut" is "bout" with two letters swapped
         index.put(EntryRef("statement", 9_200 + i), str(i), [f"but {i}"])
     assert _top(index, "of cou obut") == bout
+
+
+def test_words_each_in_one_place_keep_the_order_they_were_found_in() -> None:
+    # Each word once: no reading around the rarest one can do better (swapped: one slip).
+    assert judge_fragments("hall city", ["the city hall of it"])[0] == 100.0 * (1 - 0.15 / 2)
+    assert judge_fragments("hall city", ["city hall city"])[0] == 100.0  # "hall city" is there
+
+
+def test_autocomplete_judges_every_candidate_in_the_order_of_the_judge() -> None:
+    # Quick searches judge all their candidates without ranking them with the scorer first:
+    # the hits are the judge's best, in its order, and follow removals and additions.
+    index = _crowd()
+    refs = [EntryRef("statement", 9_300 + i) for i in range(3)]
+    index.put(refs[0], "far", ["zoubra it of the kaltem and we"])
+    index.put(refs[1], "near", ["zoubra of kaltem the it"])  # none holds the phrase itself
+    index.put(refs[2], "swapped", ["kaltem zoubra the of"])
+    hits = index.search("zoubra kaltem", quick=True)
+    assert [h.ref for h in hits] == [refs[1], refs[2], refs[0]]
+    scores = judge_fragments("zoubra kaltem", [h.matched for h in hits])
+    assert [h.score for h in hits] == scores == sorted(scores, reverse=True)
+    index.remove(refs[1])
+    assert [h.ref for h in index.search("zoubra kaltem", quick=True)] == [refs[2], refs[0]]
+    index.put(refs[1], "again", ["of zoubra kaltem"])
+    again = index.search("zoubra kaltem", quick=True)[0]
+    assert (again.ref, again.label, again.matched) == (refs[1], "again", "of zoubra kaltem")

@@ -356,3 +356,19 @@ def test_entries_are_found_put_and_removed_by_id_dense_or_not() -> None:
     assert EntryRef("statement", 0) not in index
     index.put(EntryRef("statement", 0), "Back", ["Springfield3"], scope=1)
     assert index.search("springfield3", (1,))[0].label == "Back"
+
+
+def test_prefixed_later_words_in_a_big_shard_follow_changes() -> None:
+    # Past `full_scan_below`, a later word is looked for among the slots of the rarest
+    # trigram (the window read in C): removed names drop out, new ones come in.
+    index = name_index(full_scan_below=0)
+    for i in range(300):
+        index.put(EntryRef("official", i), f"Name{i} Person", [f"Name{i} Person"])
+    index.put(EntryRef("official", 500), "Rahm Emanuel", ["Rahm Emanuel"])
+    index.put(EntryRef("official", 501), "Emanuel Ray", ["Emanuel Ray", "Ray Emanuels"])
+    assert [h.label for h in index.prefixed("eman")] == ["Emanuel Ray", "Rahm Emanuel"]
+    index.remove(EntryRef("official", 501))
+    assert [h.label for h in index.prefixed("eman")] == ["Rahm Emanuel"]
+    index.put(EntryRef("official", 502), "Ann Emanuelle", ["Ann Emanuelle"])
+    assert [h.label for h in index.prefixed("emanuel")] == ["Rahm Emanuel", "Ann Emanuelle"]
+    assert [h.label for h in index.prefixed("pers")][:2] == ["Name0 Person", "Name1 Person"]
