@@ -463,7 +463,7 @@ class FuzzyIndex:
                 self._rank(shard, parsed, limit, best)
         settled = self._settle(best, limit)
         ranked = sorted(settled.items(), key=lambda kv: (
-            -kv[1][0], *map(int.__neg__, kv[1][1]), len(kv[1][3]), kv[1][2]))
+            -kv[1][0], -kv[1][1][0], -kv[1][1][1], -kv[1][1][2], len(kv[1][3]), kv[1][2]))
         return [Hit(_ref(code), score, label, matched)  # type: ignore[arg-type]
                 for code, (score, _, label, matched) in ranked[:limit]]
 
@@ -589,8 +589,18 @@ class FuzzyIndex:
         live = [(text, slots[pos]) for text, _, pos in ranked if slot_ref[slots[pos]]]
         top = 0.0
         phrase = f" {norm} "
-        for (text, slot), score in zip(live, self._judge(norm, [t for t, _ in live]),
-                                       strict=True):
+        scores = self._judge(norm, [t for t, _ in live])
+        if not self._words and not packed and not self._joins:
+            # Names: no ties to work out, the label is the slot's own (the loop below, lean:
+            # it runs for the thirty judged of every name looked up).
+            labels = shard.label_at
+            for (_, slot), score in zip(live, scores, strict=True):
+                code = slot_ref[slot]
+                found = best.get(code)
+                if found is None or score > found[0]:
+                    best[code] = (score, _NO_TIE, labels[slot], display[slot])
+            return max(scores, default=0.0)
+        for (text, slot), score in zip(live, scores, strict=True):
             code = slot_ref[slot]
             top = max(top, score)
             tie = _NO_TIE
