@@ -188,11 +188,12 @@ class Judge:
         if query == text:  # nothing scores above the name itself
             return 100.0
         whole = OSA.normalized_similarity(query, text, score_cutoff=WHOLE_FLOOR - 0.1)
-        if WHOLE_FLOOR - 0.1 <= whole < 1:
+        if WHOLE_FLOOR - 0.1 <= whole < (slip := 1 - 1 / max(len(query), len(text))):
+            # (one edit off already scores as a slip: then folding would add nothing)
             if self._folded is None:
                 self._folded = fold(query)
             if self._folded == fold(text):
-                whole = max(whole, 1 - 1 / max(len(query), len(text)))
+                whole = slip
         return max(self.words(text), 100.0 * whole if whole >= WHOLE_FLOOR else 0.0)
 
 
