@@ -471,8 +471,8 @@ class FuzzyIndex:
         """`best` with label and text rebuilt for the entries of packed shards that may be
         returned: the first `limit` as `search` orders them (by score, tie, text length)
         and any tied with the last of those."""
-        if all(found[2] is not None for found in best.values()):
-            return best
+        if not self._words or all(found[2] is not None for found in best.values()):
+            return best  # (names are never packed: nothing to rebuild)
 
         def rough(found: _Best) -> tuple[float, ...]:
             matched = found[3]
@@ -580,7 +580,7 @@ class FuzzyIndex:
             return 0.0
         texts = shard.texts
         if not isinstance(slots, range):
-            texts = [texts[s] for s in slots]
+            texts = list(map(texts.__getitem__, slots))
         ranked = process.extract(
             norm, texts, scorer=self._scorer, processor=None,
             limit=judged or max(limit * 2, JUDGED))
