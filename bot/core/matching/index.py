@@ -475,8 +475,8 @@ class FuzzyIndex:
         """`best` with label and text rebuilt for the entries of packed shards that may be
         returned: the first `limit` as `search` orders them (by score, tie, text length)
         and any tied with the last of those."""
-        if all(found[2] is not None for found in best.values()):
-            return best
+        if not self._words or all(found[2] is not None for found in best.values()):
+            return best  # (names are never packed: nothing to rebuild)
 
         def rough(found: _Best) -> tuple[float, ...]:
             matched = found[3]
@@ -601,8 +601,18 @@ class FuzzyIndex:
         packed = isinstance(display, PackedDisplay)
         top = 0.0
         phrase = f" {norm} "
-        for (text, slot), score in zip(live, self._judge(norm, [t for t, _ in live]),
-                                       strict=True):
+        scores = self._judge(norm, [t for t, _ in live])
+        if not self._words and not packed and not self._joins:
+            # Names: no ties to work out, the label is the slot's own (the loop below, lean:
+            # it runs for the thirty judged of every name looked up).
+            labels = shard.label_at
+            for (_, slot), score in zip(live, scores, strict=True):
+                code = slot_ref[slot]
+                found = best.get(code)
+                if found is None or score > found[0]:
+                    best[code] = (score, _NO_TIE, labels[slot], display[slot])
+            return max(scores, default=0.0)
+        for (text, slot), score in zip(live, scores, strict=True):
             code = slot_ref[slot]
             top = max(top, score)
             tie = _NO_TIE

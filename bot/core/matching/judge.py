@@ -10,6 +10,7 @@ A name is also judged as a whole string, so a missing or extra space is one edit
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
@@ -27,11 +28,14 @@ NEAR_GAP = 3  # two words this close, in order, read as the phrase typed
 _FOLDS = (("ph", "f"), ("ck", "k"))
 
 
+_DOUBLED = re.compile(r"(.)\1+", re.DOTALL)
+
+
 def fold(word: str) -> str:
     """A word as it sounds, roughly: "ph" and "f", doubled letters, "ck" and "k" alike."""
     for spelled, sound in _FOLDS:
         word = word.replace(spelled, sound)
-    return "".join(ch for i, ch in enumerate(word) if i == 0 or word[i - 1] != ch)
+    return _DOUBLED.sub(r"\1", word)  # a run of one letter as one (in C: names judged many)
 
 
 def word_similarity(typed: str, word: str, *, last: bool = False) -> float:
@@ -53,11 +57,17 @@ class Judge:
     (in C, over all the texts' words), and only for a typed word some text lacks, so each
     text costs a few set lookups."""
 
-    __slots__ = ("_near", "_texts", "_typed", "_vocabulary", "query")
+    __slots__ = ("_folded", "_near", "_sizes", "_slips", "_texts", "_typed", "_vocabulary",
+                 "query")
 
     def __init__(self, query: str) -> None:
         self.query = query
+        self._folded: str | None = None  # fold(query), once per query, not once per text
         self._typed = query.split()
+        # Per typed word, its length and the similarity of one slip in it: worked out once,
+        # not for every text judged (thirty per name looked up)
+        self._sizes = [len(word) for word in self._typed]
+        self._slips = [1 - 1 / (size + 1) for size in self._sizes]
         self._near: dict[int, dict[str, float]] = {}  # typed word -> {word: similarity}
         self._texts: Iterable[str] | None = None
         self._vocabulary: list[str] | None = None  # the texts' words, sorted
@@ -123,32 +133,38 @@ class Judge:
             matched = typed
             total = covered = 1.0
             i = last + 1
+        sizes, slips, nears = self._sizes, self._slips, self._near
         while i <= last:
-            word = typed[i]
-            total += len(word)
+            word, size = typed[i], sizes[i]
+            total += size
             found, similarity = word, 1.0
             if word not in present:
                 found = ""
                 if i < last and word + typed[i + 1] in present:
                     # One word typed as two ("sanc tuary"): both found, a slip of one space.
                     i += 1
-                    total += len(typed[i])
+                    total += sizes[i]
                     word = found = word + typed[i]
-                    similarity = 1 - 1 / (len(word) + 1)
+                    size = len(word)
+                    similarity = 1 - 1 / (size + 1)
                 else:
-                    near = self._near.get(i)
+                    near = nears.get(i)
                     if near is None:
                         near = self._near_words(i, text)
                     held = near.keys() & present  # in C; the most alike of them stands for it
-                    similarity, found = max((near[w], w) for w in held) if held else (0.0, "")
-                    if similarity < 1 - 1 / (len(word) + 1) and len(word) >= FUZZY_WORD:
+                    if len(held) == 1:
+                        found = held.pop()
+                        similarity = near[found]
+                    else:
+                        similarity, found = max((near[w], w) for w in held) if held else (0.0, "")
+                    if similarity < slips[i] and size >= FUZZY_WORD:
                         pair = _joined(words, word)  # two words typed as one: "notour"
                         if pair >= 0:
-                            similarity, found = 1 - 1 / (len(word) + 1), words[pair]
+                            similarity, found = slips[i], words[pair]
             i += 1
             if not found:
                 continue
-            covered += similarity * len(word)
+            covered += similarity * size
             try:
                 place = words.index(found, previous + 1)
             except ValueError:
@@ -169,9 +185,15 @@ class Judge:
         """A name or alias: word by word (partial names, word order), or as one string (a
         slip in a short word, a space too many or too few), if that is close at all."""
         query = self.query
+        if query == text:  # nothing scores above the name itself
+            return 100.0
         whole = OSA.normalized_similarity(query, text, score_cutoff=WHOLE_FLOOR - 0.1)
-        if WHOLE_FLOOR - 0.1 <= whole < 1 and fold(query) == fold(text):
-            whole = max(whole, 1 - 1 / max(len(query), len(text)))
+        if WHOLE_FLOOR - 0.1 <= whole < (slip := 1 - 1 / max(len(query), len(text))):
+            # (one edit off already scores as a slip: then folding would add nothing)
+            if self._folded is None:
+                self._folded = fold(query)
+            if self._folded == fold(text):
+                whole = slip
         return max(self.words(text), 100.0 * whole if whole >= WHOLE_FLOOR else 0.0)
 
 

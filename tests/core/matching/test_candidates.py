@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from array import array
+from collections import Counter
 
 import pytest
 
@@ -23,6 +25,41 @@ def test_top_counted_keeps_the_documents_in_most_groups_and_skips_removed_ones()
     assert 4 not in top_counted(slot_ref, groups, budget=100, rerank=5)
     # Beyond the budget, only the smaller groups are counted.
     assert sorted(top_counted(slot_ref, groups, budget=7, rerank=2)) == [2, 7]
+
+
+def _counted_reference(slot_ref: list[object], groups: list[array], rerank: int) -> list[int]:
+    """top_counted's Counter and histogram, as it was for every number of groups."""
+    counts: Counter[int] = Counter()
+    for group in groups:
+        counts.update(group)
+    if len(counts) <= rerank:
+        return [s for s in counts if slot_ref[s]][:rerank]
+    threshold, enough = 1, 0
+    for threshold, how_many in sorted(Counter(counts.values()).items(), reverse=True):  # noqa: B007
+        enough += how_many
+        if enough >= rerank:
+            break
+    top = [s for s, n in counts.items() if n > threshold and slot_ref[s]]
+    top += [s for s, n in counts.items() if n == threshold and slot_ref[s]][: rerank - len(top)]
+    return top[:rerank]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_top_counted_of_one_or_two_words_is_the_counted_one_slot_for_slot(seed: int) -> None:
+    # One or two groups (most names) skip the Counter: the same slots, in the same order
+    # (the order decides which of equal scores is judged).
+    rng = random.Random(seed)
+    size = rng.choice([20, 200, 2_000])
+    slot_ref: list[object] = [0 if rng.random() < 0.1 else i + 1 for i in range(size)]
+    for count in (1, 2):
+        groups = [array("I", sorted(rng.sample(range(size), rng.randint(1, size // 2))))
+                  for _ in range(count)]
+        if count == 2 and seed % 3 == 0:  # many in both
+            groups[1] = array("I", sorted(set(groups[1]) | set(groups[0][::2])))
+        groups.sort(key=len)
+        for rerank in (1, 5, 80):
+            assert top_counted(slot_ref, groups, 10**6, rerank) == \
+                _counted_reference(slot_ref, groups, rerank)
 
 
 def test_likeliest_puts_common_stand_ins_first_and_bounds_the_phrases() -> None:

@@ -61,3 +61,36 @@ def test_a_removed_name_is_not_found_by_its_words_even_after_compaction() -> Non
         assert all(hit.ref != EntryRef("official", i) for hit in index.search(names[i]))
     for i in (1, 3, 701):
         assert index.search(names[i])[0].ref == EntryRef("official", i)
+
+
+def _folded_reference(word: str) -> str:
+    """`fold` as it was: ph/f, ck/k, then each run of one letter as one, letter by letter."""
+    for spelled, sound in (("ph", "f"), ("ck", "k")):
+        word = word.replace(spelled, sound)
+    return "".join(ch for i, ch in enumerate(word) if i == 0 or word[i - 1] != ch)
+
+
+def test_judging_a_name_scores_as_the_letter_by_letter_fold_did() -> None:
+    # The judge folds with a regex, folds the query once, and skips folding where it could
+    # not raise the score: the scores are the same as folding every text letter by letter.
+    from rapidfuzz.distance import OSA
+
+    from bot.core.matching import judge
+
+    rng = random.Random(7)
+    letters = "aabcckhhlpphs "
+    names = ["philly", "filly", "bookkeeper", "bokeper", "de blasio", "deblasio",
+             *("".join(rng.choice(letters) for _ in range(rng.randint(3, 12))).strip() or "a"
+               for _ in range(300))]
+    for query in names[:40]:
+        scorer = judge.Judge(query)
+        scorer.prepare(names)
+        for text in names:
+            whole = OSA.normalized_similarity(query, text, score_cutoff=judge.WHOLE_FLOOR - 0.1)
+            if (judge.WHOLE_FLOOR - 0.1 <= whole < 1
+                    and _folded_reference(query) == _folded_reference(text)):
+                whole = max(whole, 1 - 1 / max(len(query), len(text)))
+            expected = max(scorer.words(text),
+                           100.0 * whole if whole >= judge.WHOLE_FLOOR else 0.0)
+            assert scorer.name(text) == expected, (query, text)
+            assert judge.fold(text) == _folded_reference(text)
