@@ -10,11 +10,14 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain, compress, islice, product
+from itertools import accumulate, chain, compress, count, islice, product
+from operator import add
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
 STOP_FOUND = 200  # documents holding the phrase enough to rank, when reading is costly
+NARROW_WALK = 8  # postings slots walked to narrow the scan, per document it would read
+SCAN_CHUNK = 1_000  # texts joined into one string for the phrase scan
 SLIP = 25  # a dropped or swapped letter, against a wrong or extra one (see `reading`)
 
 
@@ -90,11 +93,12 @@ def top_counted(slot_ref: Sequence[object], groups: list[Sequence[int]], budget:
 
 def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], words: list[str],
                    options: dict[str, list[str]], anchor: str, most: int,
-                   enough: int | None = None) -> list[int]:
+                   enough: int | None = None, keep: int | None = None) -> list[int]:
     """Documents of the anchor word (the rarest) holding the query word for word, each
     word spelled as itself or one of its stand-ins. The last word may be unfinished, and
     `in` finds it as the start of a longer word too. With `enough` (autocomplete), the
-    scan stops once that many are found, the phrase as typed first."""
+    scan stops once that many are found, the phrase as typed first. With `keep`, only the
+    first that many found (in the order scanned) are returned: the scan stops at them."""
     unknown = sum(not options[w] for w in words)
     if unknown and (enough is not None or unknown * 2 >= len(words)):
         return []
@@ -129,8 +133,52 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             stop = STOP_FOUND
         else:
             docs = near or docs
-    # The longest run of words spelled one way only must be there as it is: a cheap `in`
-    # that leaves few documents for the phrase itself.
+    if keep is not None:
+        stop = keep if stop is None else min(stop, keep)
+    docs = _narrowed(docs, postings, words, spellings, anchor, len(texts))
+    phrases = 1
+    for spelled in spellings:
+        phrases *= MAX_PHRASES + 1 if spelled is None else len(spelled)
+    if 1 < phrases <= MAX_PHRASES and enough is not None:
+        # Autocomplete: each phrase spelled out in turn, the phrase as typed first; the
+        # longest run of words spelled one way only must be there as it is (a cheap `in`
+        # that leaves few documents for the phrases).
+        runs = _runs(spellings)
+        must = max(runs, key=len)
+        if len(must) >= 4 and len(runs) > 1:
+            docs = [s for s in docs if must in texts[s]]
+        found: dict[int, None] = {}
+        for phrase in map(" ".join, product(*filter(None, spellings))):
+            holding = (s for s in docs if phrase in texts[s])
+            found.update(dict.fromkeys(islice(holding, stop - len(found))))  # type: ignore[operator]
+            if len(found) >= stop:  # type: ignore[operator]
+                break
+        return list(found)
+    return list(islice(_holding(spellings, texts, docs), stop))
+
+
+def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[str],
+              spellings: list[list[str] | None], anchor: str, documents: int) -> list[int]:
+    """`docs` (in their order) less those lacking a word the phrase has between two others,
+    as itself or a stand-in (there it is a whole word: its postings say which documents
+    hold it), rarest first: a set intersection in C costs a fraction of reading a text.
+    A word in a third of the `documents` or in many times more than `docs` leaves them."""
+    sizes = {at: sum(len(postings[w]) for w in spellings[at])  # type: ignore[union-attr]
+             for at in range(1, len(words) - 1)
+             if spellings[at] is not None and words[at] != anchor}
+    kept: set[int] | None = None
+    for at in sorted(sizes, key=sizes.__getitem__):
+        if sizes[at] * 3 > documents or sizes[at] > NARROW_WALK * len(docs):
+            break
+        if kept is None:
+            kept = set(docs)
+        kept.intersection_update(chain.from_iterable(
+            postings[w] for w in spellings[at]))  # type: ignore[union-attr]
+    return docs if kept is None else list(compress(docs, map(kept.__contains__, docs)))
+
+
+def _runs(spellings: Sequence[list[str] | None]) -> list[str]:
+    """The runs of words spelled one way only, each as one string."""
     runs, run = [], []
     for spelled in spellings:
         if spelled is not None and len(spelled) == 1:
@@ -139,24 +187,7 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             runs.append(" ".join(run))
             run = []
     runs.append(" ".join(run))
-    must = max(runs, key=len)
-    if len(must) >= 4 and len(runs) > 1:
-        docs = [s for s in docs if must in texts[s]]
-    count = 1
-    for spelled in spellings:
-        count *= MAX_PHRASES + 1 if spelled is None else len(spelled)
-    if count == 1 or (count <= MAX_PHRASES and enough is not None):
-        found: dict[int, None] = {}
-        for phrase in map(" ".join, product(*filter(None, spellings))):
-            holding = (s for s in docs if phrase in texts[s])
-            if stop is None:
-                found.update(dict.fromkeys(holding))
-                continue
-            found.update(dict.fromkeys(islice(holding, stop - len(found))))
-            if len(found) >= stop:
-                return list(found)
-        return list(found) if stop is not None else sorted(found)
-    return list(islice(_holding(spellings, texts, docs), stop))
+    return runs
 
 
 def _alternatives(spellings: Sequence[list[str] | None], backwards: bool = False) -> str:
@@ -167,13 +198,17 @@ def _alternatives(spellings: Sequence[list[str] | None], backwards: bool = False
     return " ".join(parts[::-1] if backwards else parts)
 
 
-def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Iterable[int]
+def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequence[int]
              ) -> Iterator[int]:
     """The documents, in order, holding the phrase (each word one of its spellings, None any
-    word) where a regex search of it would find it. A regex starting with alternatives tries
-    them at every place in the text (30 us a text with forty stand-ins); so the longest run of
-    words spelled one way is found with `str.find` (in C) and only the words before it (on
-    the reversed text) and after it are matched there, anchored."""
+    word) where a regex search of it would find it. Reading the texts one by one in Python
+    costs more than matching them, and a regex starting with alternatives tries them at every
+    place in a text (30 us a text with forty stand-ins). So the texts are joined,
+    `SCAN_CHUNK` at a time, and searched in C for a pattern that starts with words spelled
+    one way (a prefix the regex engine skips to): the phrase itself if it starts so, else
+    the phrase backwards in the reversed texts if it ends so, else the longest run spelled
+    one way and what follows it, the words before it then matched where that is found."""
+    length = len(spellings)
     runs: list[tuple[int, int]] = []  # [start, end) of the runs spelled one way only
     start = 0
     for at, spelled in enumerate([*spellings, None]):
@@ -181,33 +216,55 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Iter
             if at > start:
                 runs.append((start, at))
             start = at + 1
-    if not runs:
-        search = re.compile(_alternatives(spellings)).search
-        yield from (s for s in docs if search(texts[s]))
-        return
-    start, end = max(runs, key=lambda run: len(" ".join(
-        spelled[0] for spelled in spellings[run[0]:run[1]])))  # type: ignore[index]
-    literal = " ".join(spelled[0] for spelled in spellings[start:end])  # type: ignore[index]
-    after = (re.compile(" " + _alternatives(spellings[end:])).match
-             if end < len(spellings) else None)
-    before = (re.compile(" " + _alternatives(spellings[:start], backwards=True)).match
-              if start else None)
-    width = len(literal)
-    for slot in docs:
-        text = texts[slot]
-        at = text.find(literal)
+    start = end = 0
+    if runs:
+        edges = [run for run in runs if run[0] == 0 or run[1] == length]
+        start, end = max(edges or runs, key=lambda run: sum(
+            len(spelled[0]) + 1 for spelled in spellings[run[0]:run[1]]))  # type: ignore[index]
+    run = " ".join(spelled[0] for spelled in spellings[start:end])  # type: ignore[index]
+    before = None
+    if end == length and start:  # backwards: the run, then the words before it
+        search = re.compile(re.escape((" " + run)[::-1])
+                            + _alternatives(spellings[:start], backwards=True)).search
+    else:
+        literal = run + (" " if 0 < end < length else "")
+        if start:
+            literal = " " + literal
+            before = re.compile(_alternatives(spellings[:start], backwards=True)).match
+        search = re.compile(re.escape(literal) + _alternatives(spellings[end:])).search
+    getitem = texts.__getitem__
+    for first in range(0, len(docs), SCAN_CHUNK):
+        chunk = docs[first : first + SCAN_CHUNK]
+        parts = list(map(getitem, chunk))
+        joined = "\n".join(parts)  # no text holds a newline, nor does any pattern match one
+        # where each text ends (its newline), in C: the lengths summed, plus a newline each
+        ends = list(map(add, accumulate(map(len, parts)), count()))
+        size = len(joined)
+        if end == length and start:
+            backwards = joined[::-1]
+            found_at: list[int] = []
+            found = search(backwards)
+            while found is not None:
+                text_at = bisect_left(ends, size - 1 - found.start())  # the text it ends in
+                found_at.append(text_at)
+                if not text_at:
+                    break
+                found = search(backwards, size - ends[text_at - 1])  # on to the text before
+            yield from map(chunk.__getitem__, reversed(found_at))
+            continue
         backwards = None
-        while at >= 0:
-            if after is None or after(text, at + width):
-                if before is None:
-                    yield slot
-                    break
+        found = search(joined)
+        while found is not None:
+            at = found.start()
+            if before is not None:
                 if backwards is None:
-                    backwards = text[::-1]
-                if before(backwards, len(text) - at):
-                    yield slot
-                    break
-            at = text.find(literal, at + 1)
+                    backwards = joined[::-1]
+                if not before(backwards, size - at):
+                    found = search(joined, at + 1)
+                    continue
+            text_at = bisect_left(ends, at)  # the text it is in
+            yield chunk[text_at]
+            found = search(joined, ends[text_at])  # on to the next text
 
 
 def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],

@@ -133,15 +133,18 @@ def test_first_common_is_the_start_of_the_whole_intersection() -> None:
         assert _first_common(lists[:cut], lists[cut:], most) == whole[:most]
 
 
-def test_holding_finds_what_one_regex_search_per_text_finds() -> None:
-    # The literal run found with str.find, the words around it matched anchored (those
-    # before it on the reversed text): the same documents as the phrase's regex, first
-    # word as the end of a longer one, last as the start of one, None as any word.
+def test_holding_finds_what_one_regex_search_per_text_finds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The texts joined a few at a time, the literal run found with str.find, the words
+    # around it matched anchored (those before it on the reversed texts): the same
+    # documents as the phrase's regex, in order, first word as the end of a longer one, last
+    # as the start of one, None as any word; never a match across two texts.
+    monkeypatch.setattr(candidates, "SCAN_CHUNK", 4)
     rng = random.Random(7)
     words = ["a", "an", "the", "then", "them", "of", "off", "lit", "lite", "it", "t", "he"]
     for _ in range(3_000):
         texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
-                 for _ in range(6)]
+                 for _ in range(10)]
         spellings: list[list[str] | None] = []
         for _ in range(rng.randint(1, 4)):
             pick = rng.random()
@@ -150,5 +153,45 @@ def test_holding_finds_what_one_regex_search_per_text_finds() -> None:
         search = re.compile(" ".join(
             r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
             for spelled in spellings)).search
-        expected = [slot for slot, text in enumerate(texts) if search(text)]
-        assert list(_holding(spellings, texts, range(len(texts)))) == expected, spellings
+        docs = rng.sample(range(len(texts)), rng.randint(1, len(texts)))
+        expected = [slot for slot in docs if search(texts[slot])]
+        assert list(_holding(spellings, texts, docs)) == expected, spellings
+
+
+class _Texts(Sequence[str]):
+    """Texts that count how many are read."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.read = 0
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, at):  # type: ignore[no-untyped-def,override]
+        found = self.texts[at]
+        self.read += len(found) if isinstance(at, slice) else 1
+        return found
+
+
+def test_phrase_matches_stops_at_the_first_kept() -> None:
+    # Only the first `keep` are ranked: the documents after them are not read.
+    texts = _Texts(["we warm the city"] * 5_000)
+    postings = _postings(texts.texts)
+    options = {"warm": ["warm"], "the": ["the"], "city": ["city"]}
+    found = phrase_matches(postings, texts, ["warm", "the", "city"], options, "warm", 10_000,
+                           keep=30)
+    assert found == list(range(30))
+    assert texts.read <= candidates.SCAN_CHUNK
+
+
+def test_phrase_matches_reads_only_documents_with_the_words_between_others() -> None:
+    # "rare" is between two words: only the anchor's documents that hold it (its
+    # postings say which) are read for the phrase.
+    texts = _Texts(["alpha rare omega"] * 10 + ["alpha common omega"] * 3_000)
+    postings = _postings(texts.texts)
+    words = ["alpha", "rare", "omega"]
+    options = {w: [w] for w in words}
+    postings["rare"] = array("I", range(10))
+    assert phrase_matches(postings, texts, words, options, "alpha", 10_000) == list(range(10))
+    assert texts.read == 10
