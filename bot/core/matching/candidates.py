@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, chain, compress, count, islice, product
-from operator import add
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, compress, islice, product
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
 STOP_FOUND = 200  # documents holding the phrase enough to rank, when reading is costly
 NARROW_WALK = 8  # postings slots walked to narrow the scan, per document it would read
+FEW_FIRST = 4  # a phrase starting with a word spelled this few ways is searched from it
 SCAN_CHUNK = 1_000  # texts joined into one string for the phrase scan
 SLIP = 25  # a dropped or swapped letter, against a wrong or extra one (see `reading`)
 
@@ -202,12 +202,12 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequ
              ) -> Iterator[int]:
     """The documents, in order, holding the phrase (each word one of its spellings, None any
     word) where a regex search of it would find it. Reading the texts one by one in Python
-    costs more than matching them, and a regex starting with alternatives tries them at every
-    place in a text (30 us a text with forty stand-ins). So the texts are joined,
-    `SCAN_CHUNK` at a time, and searched in C for a pattern that starts with words spelled
-    one way (a prefix the regex engine skips to): the phrase itself if it starts so, else
-    the phrase backwards in the reversed texts if it ends so, else the longest run spelled
-    one way and what follows it, the words before it then matched where that is found."""
+    costs more than matching them, and a regex starting with many alternatives tries them
+    at every place in a text (30 us a text with forty stand-ins). So the texts are joined,
+    `SCAN_CHUNK` at a time, and searched in C for the phrase read from an end with words
+    spelled one way (a prefix the regex engine skips to): forwards, or backwards on the
+    reversed texts; else from its first word if that has few spellings; else from its
+    longest run spelled one way, the words before it then matched where it is found."""
     length = len(spellings)
     runs: list[tuple[int, int]] = []  # [start, end) of the runs spelled one way only
     start = 0
@@ -216,55 +216,96 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequ
             if at > start:
                 runs.append((start, at))
             start = at + 1
+
+    def weight(run: tuple[int, int]) -> int:
+        return sum(len(spelled[0]) + 1 for spelled in spellings[run[0]:run[1]])  # type: ignore[index]
+
+    edges = [run for run in runs if run[0] == 0 or run[1] == length]
+    first = spellings[0]
     start = end = 0
-    if runs:
-        edges = [run for run in runs if run[0] == 0 or run[1] == length]
-        start, end = max(edges or runs, key=lambda run: sum(
-            len(spelled[0]) + 1 for spelled in spellings[run[0]:run[1]]))  # type: ignore[index]
-    run = " ".join(spelled[0] for spelled in spellings[start:end])  # type: ignore[index]
+    if edges:
+        start, end = max(edges, key=weight)
+    elif runs and (first is None or len(first) > FEW_FIRST):
+        start, end = max(runs, key=weight)
+    literal = " ".join(spelled[0] for spelled in spellings[start:end])  # type: ignore[index]
     before = None
-    if end == length and start:  # backwards: the run, then the words before it
-        search = re.compile(re.escape((" " + run)[::-1])
+    backwards = end == length and start > 0  # the phrase read from its end
+    if (start, end) == (0, length):  # one phrase: found with str.find, no regex to compile
+        search = _finder(literal)
+    elif backwards:
+        search = re.compile(re.escape((" " + literal)[::-1])
                             + _alternatives(spellings[:start], backwards=True)).search
     else:
-        literal = run + (" " if 0 < end < length else "")
-        if start:
-            literal = " " + literal
-            before = re.compile(_alternatives(spellings[:start], backwards=True)).match
+        literal = (" " if start else "") + literal + (" " if 0 < end < length else "")
         search = re.compile(re.escape(literal) + _alternatives(spellings[end:])).search
+        if start:
+            before = re.compile(_alternatives(spellings[:start], backwards=True)).match
     getitem = texts.__getitem__
-    for first in range(0, len(docs), SCAN_CHUNK):
-        chunk = docs[first : first + SCAN_CHUNK]
+    for at_doc in range(0, len(docs), SCAN_CHUNK):
+        chunk = docs[at_doc : at_doc + SCAN_CHUNK]
         parts = list(map(getitem, chunk))
         joined = "\n".join(parts)  # no text holds a newline, nor does any pattern match one
-        # where each text ends (its newline), in C: the lengths summed, plus a newline each
-        ends = list(map(add, accumulate(map(len, parts)), count()))
-        size = len(joined)
-        if end == length and start:
-            backwards = joined[::-1]
-            found_at: list[int] = []
-            found = search(backwards)
-            while found is not None:
-                text_at = bisect_left(ends, size - 1 - found.start())  # the text it ends in
-                found_at.append(text_at)
-                if not text_at:
-                    break
-                found = search(backwards, size - ends[text_at - 1])  # on to the text before
-            yield from map(chunk.__getitem__, reversed(found_at))
+        if backwards:
+            yield from map(chunk.__getitem__, _backwards(search, joined[::-1], len(chunk)))
             continue
-        backwards = None
         found = search(joined)
+        text_at, counted = 0, 0  # the text at `counted` (newlines counted up to there, in C)
+        reversed_text, reversed_at = "", -1  # the text last reversed for `before`
         while found is not None:
             at = found.start()
+            text_at += joined.count("\n", counted, at)
+            counted = at
+            end = joined.find("\n", at)  # where the text it is in ends
+            end = len(joined) if end < 0 else end
             if before is not None:
-                if backwards is None:
-                    backwards = joined[::-1]
-                if not before(backwards, size - at):
+                if reversed_at != text_at:
+                    reversed_text, reversed_at = parts[text_at][::-1], text_at
+                if not before(reversed_text, end - at):  # from `at` back
                     found = search(joined, at + 1)
                     continue
-            text_at = bisect_left(ends, at)  # the text it is in
             yield chunk[text_at]
-            found = search(joined, ends[text_at])  # on to the next text
+            found = search(joined, end)  # on to the next text
+
+
+def _backwards(search: Callable[..., re.Match[str] | None], backwards: str, texts: int
+               ) -> list[int]:
+    """The texts (their places among `texts` joined, ascending) the reversed pattern is
+    found in, in `backwards` (the texts joined, reversed)."""
+    found_at: list[int] = []
+    found = search(backwards)
+    after, counted = 0, 0  # texts after the one at `counted`
+    while found is not None:
+        at = found.start()
+        after += backwards.count("\n", counted, at)
+        counted = at
+        found_at.append(texts - 1 - after)
+        end = backwards.find("\n", at)  # where that text starts
+        if end < 0:
+            break
+        found = search(backwards, end)  # on to the text before
+    found_at.reverse()
+    return found_at
+
+
+class _Found:
+    """Where `_finder` found its string: what `_holding` asks of a regex match."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def start(self) -> int:
+        return self.at
+
+
+def _finder(literal: str) -> Callable[..., _Found | None]:
+    """A regex's `search` for a plain string, through `str.find` (compiling a regex costs
+    100 us, more than a whole scan of a rare word's documents)."""
+    def search(text: str, at: int = 0) -> _Found | None:
+        at = text.find(literal, at)
+        return None if at < 0 else _Found(at)
+    return search
 
 
 def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
