@@ -7,15 +7,17 @@ Functions over plain lists and postings (ascending `array('I')` of slots); a slo
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from itertools import chain, compress, filterfalse, islice, product, repeat
-from operator import contains
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, compress, filterfalse, islice, product
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
 STOP_FOUND = 200  # documents holding the phrase enough to rank, when reading is costly
+NARROW_WALK = 8  # postings slots walked to narrow the scan, per document it would read
+FEW_FIRST = 4  # a phrase starting with a word spelled this few ways is searched from it
+SCAN_CHUNK = 1_000  # texts joined into one string for the phrase scan
 SLIP = 25  # a dropped or swapped letter, against a wrong or extra one (see `reading`)
 
 
@@ -119,11 +121,12 @@ def _top_of_two(slot_ref: Sequence[object], groups: list[Sequence[int]], rerank:
 
 def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], words: list[str],
                    options: dict[str, list[str]], anchor: str, most: int,
-                   enough: int | None = None) -> list[int]:
+                   enough: int | None = None, keep: int | None = None) -> list[int]:
     """Documents of the anchor word (the rarest) holding the query word for word, each
     word spelled as itself or one of its stand-ins. The last word may be unfinished, and
     `in` finds it as the start of a longer word too. With `enough` (autocomplete), the
-    scan stops once that many are found, the phrase as typed first."""
+    scan stops once that many are found, the phrase as typed first. With `keep`, only the
+    first that many found (in the order scanned) are returned: the scan stops at them."""
     unknown = sum(not options[w] for w in words)
     if unknown and (enough is not None or unknown * 2 >= len(words)):
         return []
@@ -158,8 +161,52 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             stop = STOP_FOUND
         else:
             docs = near or docs
-    # The longest run of words spelled one way only must be there as it is: a cheap `in`
-    # that leaves few documents for the phrase itself.
+    if keep is not None:
+        stop = keep if stop is None else min(stop, keep)
+    docs = _narrowed(docs, postings, words, spellings, anchor, len(texts))
+    phrases = 1
+    for spelled in spellings:
+        phrases *= MAX_PHRASES + 1 if spelled is None else len(spelled)
+    if 1 < phrases <= MAX_PHRASES and enough is not None:
+        # Autocomplete: each phrase spelled out in turn, the phrase as typed first; the
+        # longest run of words spelled one way only must be there as it is (a cheap `in`
+        # that leaves few documents for the phrases).
+        runs = _runs(spellings)
+        must = max(runs, key=len)
+        if len(must) >= 4 and len(runs) > 1:
+            docs = [s for s in docs if must in texts[s]]
+        found: dict[int, None] = {}
+        for phrase in map(" ".join, product(*filter(None, spellings))):
+            holding = (s for s in docs if phrase in texts[s])
+            found.update(dict.fromkeys(islice(holding, stop - len(found))))  # type: ignore[operator]
+            if len(found) >= stop:  # type: ignore[operator]
+                break
+        return list(found)
+    return list(islice(_holding(spellings, texts, docs), stop))
+
+
+def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[str],
+              spellings: list[list[str] | None], anchor: str, documents: int) -> list[int]:
+    """`docs` (in their order) less those lacking a word the phrase has between two others,
+    as itself or a stand-in (there it is a whole word: its postings say which documents
+    hold it), rarest first: a set intersection in C costs a fraction of reading a text.
+    A word in a third of the `documents` or in many times more than `docs` leaves them."""
+    sizes = {at: sum(len(postings[w]) for w in spellings[at])  # type: ignore[union-attr]
+             for at in range(1, len(words) - 1)
+             if spellings[at] is not None and words[at] != anchor}
+    kept: set[int] | None = None
+    for at in sorted(sizes, key=sizes.__getitem__):
+        if sizes[at] * 3 > documents or sizes[at] > NARROW_WALK * len(docs):
+            break
+        if kept is None:
+            kept = set(docs)
+        kept.intersection_update(chain.from_iterable(
+            postings[w] for w in spellings[at]))  # type: ignore[union-attr]
+    return docs if kept is None else list(compress(docs, map(kept.__contains__, docs)))
+
+
+def _runs(spellings: Sequence[list[str] | None]) -> list[str]:
+    """The runs of words spelled one way only, each as one string."""
     runs, run = [], []
     for spelled in spellings:
         if spelled is not None and len(spelled) == 1:
@@ -168,35 +215,125 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             runs.append(" ".join(run))
             run = []
     runs.append(" ".join(run))
-    must = max(runs, key=len)
-    if len(must) >= 4 and len(runs) > 1:
-        docs = list(_holding(docs, texts, must))
-    count = 1
-    for spelled in spellings:
-        count *= MAX_PHRASES + 1 if spelled is None else len(spelled)
-    if count == 1 or (count <= MAX_PHRASES and enough is not None):
-        found: dict[int, None] = {}
-        for phrase in map(" ".join, product(*filter(None, spellings))):
-            holding = _holding(docs, texts, phrase)
-            if stop is None:
-                found.update(dict.fromkeys(holding))
-                continue
-            found.update(dict.fromkeys(islice(holding, stop - len(found))))
-            if len(found) >= stop:
-                return list(found)
-        return list(found) if stop is not None else sorted(found)
-    # Several spellings: one regex search per document, which reads each text once (fetching
-    # the texts costs more than matching them, or than compiling the regex).
-    pattern = re.compile(" ".join(
-        r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
-        for spelled in spellings))
-    return list(islice(compress(docs, map(pattern.search, map(texts.__getitem__, docs))), stop))
+    return runs
 
 
-def _holding(docs: list[int], texts: Sequence[str], part: str) -> Iterable[int]:
-    """The documents whose text holds `part`, lazily, the loop in C (no Python frame per
-    document: autocomplete reads up to a thousand texts per keystroke)."""
-    return compress(docs, map(contains, map(texts.__getitem__, docs), repeat(part)))
+def _alternatives(spellings: Sequence[list[str] | None], backwards: bool = False) -> str:
+    """A regex of the words spelled each one of its ways (None: any word), read forwards
+    or, `backwards`, as the reversed text reads them (each spelling and their order reversed)."""
+    parts = [r"\S+" if spelled is None else "(?:" + "|".join(
+        re.escape(w[::-1] if backwards else w) for w in spelled) + ")" for spelled in spellings]
+    return " ".join(parts[::-1] if backwards else parts)
+
+
+def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequence[int]
+             ) -> Iterator[int]:
+    """The documents, in order, holding the phrase (each word one of its spellings, None any
+    word) where a regex search of it would find it. Reading the texts one by one in Python
+    costs more than matching them, and a regex starting with many alternatives tries them
+    at every place in a text (30 us a text with forty stand-ins). So the texts are joined,
+    `SCAN_CHUNK` at a time, and searched in C for the phrase read from an end with words
+    spelled one way (a prefix the regex engine skips to): forwards, or backwards on the
+    reversed texts; else from its first word if that has few spellings; else from its
+    longest run spelled one way, the words before it then matched where it is found."""
+    length = len(spellings)
+    runs: list[tuple[int, int]] = []  # [start, end) of the runs spelled one way only
+    start = 0
+    for at, spelled in enumerate([*spellings, None]):
+        if spelled is None or len(spelled) != 1:
+            if at > start:
+                runs.append((start, at))
+            start = at + 1
+
+    def weight(run: tuple[int, int]) -> int:
+        return sum(len(spelled[0]) + 1 for spelled in spellings[run[0]:run[1]])  # type: ignore[index]
+
+    edges = [run for run in runs if run[0] == 0 or run[1] == length]
+    first = spellings[0]
+    start = end = 0
+    if edges:
+        start, end = max(edges, key=weight)
+    elif runs and (first is None or len(first) > FEW_FIRST):
+        start, end = max(runs, key=weight)
+    literal = " ".join(spelled[0] for spelled in spellings[start:end])  # type: ignore[index]
+    before = None
+    backwards = end == length and start > 0  # the phrase read from its end
+    if (start, end) == (0, length):  # one phrase: found with str.find, no regex to compile
+        search = _finder(literal)
+    elif backwards:
+        search = re.compile(re.escape((" " + literal)[::-1])
+                            + _alternatives(spellings[:start], backwards=True)).search
+    else:
+        literal = (" " if start else "") + literal + (" " if 0 < end < length else "")
+        search = re.compile(re.escape(literal) + _alternatives(spellings[end:])).search
+        if start:
+            before = re.compile(_alternatives(spellings[:start], backwards=True)).match
+    getitem = texts.__getitem__
+    for at_doc in range(0, len(docs), SCAN_CHUNK):
+        chunk = docs[at_doc : at_doc + SCAN_CHUNK]
+        parts = list(map(getitem, chunk))
+        joined = "\n".join(parts)  # no text holds a newline, nor does any pattern match one
+        if backwards:
+            yield from map(chunk.__getitem__, _backwards(search, joined[::-1], len(chunk)))
+            continue
+        found = search(joined)
+        text_at, counted = 0, 0  # the text at `counted` (newlines counted up to there, in C)
+        reversed_text, reversed_at = "", -1  # the text last reversed for `before`
+        while found is not None:
+            at = found.start()
+            text_at += joined.count("\n", counted, at)
+            counted = at
+            end = joined.find("\n", at)  # where the text it is in ends
+            end = len(joined) if end < 0 else end
+            if before is not None:
+                if reversed_at != text_at:
+                    reversed_text, reversed_at = parts[text_at][::-1], text_at
+                if not before(reversed_text, end - at):  # from `at` back
+                    found = search(joined, at + 1)
+                    continue
+            yield chunk[text_at]
+            found = search(joined, end)  # on to the next text
+
+
+def _backwards(search: Callable[..., re.Match[str] | None], backwards: str, texts: int
+               ) -> list[int]:
+    """The texts (their places among `texts` joined, ascending) the reversed pattern is
+    found in, in `backwards` (the texts joined, reversed)."""
+    found_at: list[int] = []
+    found = search(backwards)
+    after, counted = 0, 0  # texts after the one at `counted`
+    while found is not None:
+        at = found.start()
+        after += backwards.count("\n", counted, at)
+        counted = at
+        found_at.append(texts - 1 - after)
+        end = backwards.find("\n", at)  # where that text starts
+        if end < 0:
+            break
+        found = search(backwards, end)  # on to the text before
+    found_at.reverse()
+    return found_at
+
+
+class _Found:
+    """Where `_finder` found its string: what `_holding` asks of a regex match."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def start(self) -> int:
+        return self.at
+
+
+def _finder(literal: str) -> Callable[..., _Found | None]:
+    """A regex's `search` for a plain string, through `str.find` (compiling a regex costs
+    100 us, more than a whole scan of a rare word's documents)."""
+    def search(text: str, at: int = 0) -> _Found | None:
+        at = text.find(literal, at)
+        return None if at < 0 else _Found(at)
+    return search
 
 
 def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
@@ -212,13 +349,37 @@ def _with_next_rarest(postings: dict[str, Sequence[int]], words: list[str],
              if w != anchor and options[w]}
     if not sizes:
         return []
-    mine = chain.from_iterable(postings[w] for w in options[anchor])
     mine_size = sum(len(postings[w]) for w in options[anchor])
     second = min(sizes, key=sizes.__getitem__)
     if sizes[second] > max(8 * mine_size, WALK_MOST):
         return None
-    theirs = chain.from_iterable(postings[w] for w in options[second])
-    return sorted(set(mine).intersection(theirs))[:most]
+    return _first_common([postings[w] for w in options[anchor]],
+                         [postings[w] for w in options[second]], most)
+
+
+def _first_common(mine: list[Sequence[int]], theirs: list[Sequence[int]], most: int
+                  ) -> list[int]:
+    """The first `most` slots in both unions of postings: what intersecting them whole
+    gives, reading each posting only up to a slot bound (bisected), raised until enough
+    are found. Two common words ("of", "the": 90,000 documents each at 100,000) have their
+    first thousands in common within the first few thousand slots."""
+    lists = [p for p in (*mine, *theirs) if p]
+    if not lists:
+        return []
+    last = max(p[-1] for p in lists)
+    size_mine, size_theirs = sum(map(len, mine)), sum(map(len, theirs))
+    if not size_mine or not size_theirs:
+        return []
+    # As if the words were independent: where `most` in common are expected, and a margin.
+    bound = int(most * (last + 1) ** 2 / (size_mine * size_theirs) * 1.25) + 64
+    while True:
+        found = set(chain.from_iterable(p[: bisect_right(p, bound)] for p in mine))
+        found.intersection_update(chain.from_iterable(
+            p[: bisect_right(p, bound)] for p in theirs))
+        if len(found) >= most or bound >= last:
+            return sorted(found)[:most]
+        # Raised by the density found so far (at least doubled), so a few rounds at most.
+        bound = max(bound * 2, int(bound * most / max(len(found), 1) * 1.25))
 
 
 def reading(typed: str, other: str, size: int) -> int:

@@ -689,9 +689,11 @@ class FuzzyIndex:
                 # "remain"): its own documents cannot stand for the phrase's, unless all
                 # the words it begins stand in for it.
                 anchors = {w: n for w, n in sizes.items() if w != last} or sizes
+            # (a removed slot's text is "", never holding a phrase: those found are live,
+            # and only the first `rerank` are kept)
             phrased = phrase_matches(postings, shard.texts, words, options,
                                      min(anchors, key=anchors.__getitem__), most,
-                                     rerank if query.quick else None)
+                                     rerank if query.quick else None, keep=rerank)
             if phrased:
                 if not query.quick:
                     query.stand_ins = _stand_ins(words, options, postings)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
 from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 
 import pytest
 
 from bot.core.matching import candidates
 from bot.core.matching.candidates import (
     MAX_PHRASES,
+    _first_common,
+    _holding,
     _likeliest,
     phrase_matches,
     top_counted,
@@ -119,3 +124,110 @@ def test_phrase_matches_scans_the_rarest_words_documents_when_the_next_is_everyw
     postings = _postings(texts)
     options = {"lit": ["lit"], "the": ["the"]}
     assert phrase_matches(postings, texts, ["lit", "the"], options, "lit", 10) == [200, 201]
+
+
+class _Counted(Sequence[int]):
+    """A posting that counts the slots read from it (iterated or sliced)."""
+
+    def __init__(self, slots: Iterable[int]) -> None:
+        self.slots = array("I", slots)
+        self.read = 0
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def __getitem__(self, at):  # type: ignore[no-untyped-def,override]
+        found = self.slots[at]
+        self.read += len(found) if isinstance(at, slice) else 0
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        self.read += len(self.slots)
+        return iter(self.slots)
+
+
+def test_phrase_matches_intersects_two_common_words_reading_only_their_first_slots() -> None:
+    # Both words are in most documents (of the, at 100,000 statements): the first documents
+    # holding both are found without walking either posting whole.
+    texts = ["of the end"] * 20_000 + ["the x"] * 100
+    postings = {"of": _Counted(range(20_000)), "the": _Counted(range(20_100))}
+    found = phrase_matches(postings, texts, ["of", "the"], {"of": ["of"], "the": ["the"]},
+                           "of", 100)
+    assert found == list(range(100))
+    assert postings["of"].read + postings["the"].read < 2_000
+
+
+def test_first_common_is_the_start_of_the_whole_intersection() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        size = rng.randint(1, 2_000)
+        lists = [array("I", sorted(rng.sample(range(size), rng.randint(0, size))))
+                 for _ in range(rng.randint(2, 5))]
+        cut = rng.randint(1, len(lists) - 1)
+        most = rng.randint(1, 300)
+        whole = sorted(set(chain(*lists[:cut])).intersection(chain(*lists[cut:])))
+        assert _first_common(lists[:cut], lists[cut:], most) == whole[:most]
+
+
+def test_holding_finds_what_one_regex_search_per_text_finds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The texts joined a few at a time, the literal run found with str.find, the words
+    # around it matched anchored (those before it on the reversed texts): the same
+    # documents as the phrase's regex, in order, first word as the end of a longer one, last
+    # as the start of one, None as any word; never a match across two texts.
+    monkeypatch.setattr(candidates, "SCAN_CHUNK", 4)
+    rng = random.Random(7)
+    words = ["a", "an", "the", "then", "them", "of", "off", "lit", "lite", "it", "t", "he"]
+    for _ in range(3_000):
+        texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+                 for _ in range(10)]
+        spellings: list[list[str] | None] = []
+        for _ in range(rng.randint(1, 4)):
+            pick = rng.random()
+            spellings.append(None if pick < 0.15 else
+                             rng.sample(words, 1 if pick < 0.6 else rng.randint(2, 4)))
+        search = re.compile(" ".join(
+            r"\S+" if spelled is None else "(?:" + "|".join(map(re.escape, spelled)) + ")"
+            for spelled in spellings)).search
+        docs = rng.sample(range(len(texts)), rng.randint(1, len(texts)))
+        expected = [slot for slot in docs if search(texts[slot])]
+        assert list(_holding(spellings, texts, docs)) == expected, spellings
+
+
+class _Texts(Sequence[str]):
+    """Texts that count how many are read."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.read = 0
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, at):  # type: ignore[no-untyped-def,override]
+        found = self.texts[at]
+        self.read += len(found) if isinstance(at, slice) else 1
+        return found
+
+
+def test_phrase_matches_stops_at_the_first_kept() -> None:
+    # Only the first `keep` are ranked: the documents after them are not read.
+    texts = _Texts(["we warm the city"] * 5_000)
+    postings = _postings(texts.texts)
+    options = {"warm": ["warm"], "the": ["the"], "city": ["city"]}
+    found = phrase_matches(postings, texts, ["warm", "the", "city"], options, "warm", 10_000,
+                           keep=30)
+    assert found == list(range(30))
+    assert texts.read <= candidates.SCAN_CHUNK
+
+
+def test_phrase_matches_reads_only_documents_with_the_words_between_others() -> None:
+    # "rare" is between two words: only the anchor's documents that hold it (its
+    # postings say which) are read for the phrase.
+    texts = _Texts(["alpha rare omega"] * 10 + ["alpha common omega"] * 3_000)
+    postings = _postings(texts.texts)
+    words = ["alpha", "rare", "omega"]
+    options = {w: [w] for w in words}
+    postings["rare"] = array("I", range(10))
+    assert phrase_matches(postings, texts, words, options, "alpha", 10_000) == list(range(10))
+    assert texts.read == 10
