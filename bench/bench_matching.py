@@ -395,17 +395,20 @@ def _server_queries(rows: dict[str, list[tuple]], guild: int) -> list[tuple[str,
     return out
 
 
+def _entries(rows: dict[str, list[tuple]], guild: int | None = None) -> int:
+    """Entries among the rows (a name's aliases are rows of one entry), of one guild's or all."""
+    return sum(len({r[0] for r in kind_rows if guild is None or r[1] == guild})
+               for kind_rows in rows.values())
+
+
 async def measure_servers(servers: int, cache: Path) -> dict[str, Any]:
     """The article plus `servers` servers of 100 entries: what each server adds to start-up
     and memory, and a lookup in one server beside the same lookup with that server alone."""
     db_path, _ = _paths(cache, 0)
     rows, described = _server_rows(servers)
-    entries = len({r[0] for r in rows["official"]}) + len({r[0] for r in rows["city"]}) + len(
-        rows["statement"])
     lookups = {}
-    out: dict[str, Any] = {"servers": servers, "entries": entries, "one_entries": len(
-        {(k, r[0]) for k in ("city", "official") for r in rows[k] if r[1] == 1}) + sum(
-        r[1] == 1 for r in rows["statement"])}
+    out: dict[str, Any] = {"servers": servers, "entries": _entries(rows),
+                           "one_entries": _entries(rows, guild=1)}
     for label, keep in (("one", {1}), ("all", None)):
         gc.collect()
         store = await Store.open(db_path)
@@ -473,7 +476,6 @@ def report_growth(runs: list[dict[str, Any]]) -> str:
     """How memory, build time and a lookup in server 1 grow from the fewest servers to the
     most, beside how the entries held grow: linear growth shows as equal ratios."""
     a, b = runs[0], runs[-1]
-    look = "lookup"
     return "\n".join([
         f"From {a['servers']:,} to {b['servers']:,} servers, each run in its own process:", "",
         "| | ratio |", "| --- | ---: |",
@@ -483,8 +485,8 @@ def report_growth(runs: list[dict[str, Any]]) -> str:
         f"{b['all']['traced_kb'] / a['all']['traced_kb']:.2f}× |",
         f"| build time | {b['all']['build_s'] / a['all']['build_s']:.2f}× |",
         f"| lookup in server 1, median (all servers / server 1 alone, each run) | "
-        f"{a[look]['all']['median'] / a[look]['one']['median']:.2f}×, "
-        f"{b[look]['all']['median'] / b[look]['one']['median']:.2f}× |",
+        f"{a['lookup']['all']['median'] / a['lookup']['one']['median']:.2f}×, "
+        f"{b['lookup']['all']['median'] / b['lookup']['one']['median']:.2f}× |",
     ])
 
 

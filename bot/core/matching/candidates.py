@@ -10,6 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import chain, compress, filterfalse, islice, product
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
@@ -171,9 +172,8 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
         # Autocomplete: each phrase spelled out in turn, the phrase as typed first; the
         # longest run of words spelled one way only must be there as it is (a cheap `in`
         # that leaves few documents for the phrases).
-        runs = _runs(spellings)
-        must = max(runs, key=len)
-        if len(must) >= 4 and len(runs) > 1:
+        must = max(map(partial(_spelled, spellings), _runs(spellings)), key=len, default="")
+        if len(must) >= 4:
             docs = [s for s in docs if must in texts[s]]
         found: dict[int, None] = {}
         for phrase in map(" ".join, product(*filter(None, spellings))):
@@ -205,17 +205,21 @@ def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[s
     return docs if kept is None else list(compress(docs, map(kept.__contains__, docs)))
 
 
-def _runs(spellings: Sequence[list[str] | None]) -> list[str]:
-    """The runs of words spelled one way only, each as one string."""
-    runs, run = [], []
-    for spelled in spellings:
-        if spelled is not None and len(spelled) == 1:
-            run.append(spelled[0])
-        else:
-            runs.append(" ".join(run))
-            run = []
-    runs.append(" ".join(run))
+def _runs(spellings: Sequence[list[str] | None]) -> list[tuple[int, int]]:
+    """The [start, end) of each run of words spelled one way only."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for at, spelled in enumerate([*spellings, None]):
+        if spelled is None or len(spelled) != 1:
+            if at > start:
+                runs.append((start, at))
+            start = at + 1
     return runs
+
+
+def _spelled(spellings: Sequence[list[str] | None], run: tuple[int, int]) -> str:
+    """A run of words spelled one way only, as it reads."""
+    return " ".join(spelled[0] for spelled in spellings[run[0]:run[1]])  # type: ignore[index]
 
 
 def _alternatives(spellings: Sequence[list[str] | None], backwards: bool = False) -> str:
@@ -237,16 +241,10 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequ
     reversed texts; else from its first word if that has few spellings; else from its
     longest run spelled one way, the words before it then matched where it is found."""
     length = len(spellings)
-    runs: list[tuple[int, int]] = []  # [start, end) of the runs spelled one way only
-    start = 0
-    for at, spelled in enumerate([*spellings, None]):
-        if spelled is None or len(spelled) != 1:
-            if at > start:
-                runs.append((start, at))
-            start = at + 1
+    runs = _runs(spellings)
 
     def weight(run: tuple[int, int]) -> int:
-        return sum(len(spelled[0]) + 1 for spelled in spellings[run[0]:run[1]])  # type: ignore[index]
+        return len(_spelled(spellings, run))
 
     edges = [run for run in runs if run[0] == 0 or run[1] == length]
     first = spellings[0]
@@ -255,7 +253,7 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequ
         start, end = max(edges, key=weight)
     elif runs and (first is None or len(first) > FEW_FIRST):
         start, end = max(runs, key=weight)
-    literal = " ".join(spelled[0] for spelled in spellings[start:end])  # type: ignore[index]
+    literal = _spelled(spellings, (start, end))
     before = None
     backwards = end == length and start > 0  # the phrase read from its end
     if (start, end) == (0, length):  # one phrase: found with str.find, no regex to compile

@@ -141,6 +141,13 @@ _open_transaction: ContextVar[tuple[Any, Any] | None] = ContextVar("citybot_pg_t
                                                                    default=None)
 
 
+def _open_on(pool: Any) -> Any:
+    """The connection of this task's open transaction on `pool`, if any (only that pool's:
+    another store, the reader, keeps reading committed data through its own pool)."""
+    open_here = _open_transaction.get()
+    return open_here[1] if open_here is not None and open_here[0] is pool else None
+
+
 class PgConnection:
     """Statements on a pool (each on a free connection) or on one connection (a transaction)."""
 
@@ -150,12 +157,8 @@ class PgConnection:
 
     @property
     def _executor(self) -> Any:
-        # Only this pool's own open transaction: another store (the reader) keeps reading
-        # committed data through its own pool.
-        open_here = _open_transaction.get()
-        if open_here is not None and open_here[0] is self._pool_executor:
-            return open_here[1]
-        return self._pool_executor
+        open_here = _open_on(self._pool_executor)
+        return self._pool_executor if open_here is None else open_here
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> _Pending:
         return _Pending(self._run(sql, tuple(params)))
@@ -354,9 +357,8 @@ class PostgresEngine:
         time: a million statements are never all in this process's memory at once. Inside
         this task's open transaction (a write, or `snapshot()`) it reads on that connection,
         so it sees what that transaction sees."""
-        open_here = _open_transaction.get()
-        if open_here is not None and open_here[0] is self.pool:
-            async for rows in self._fetch_batches(open_here[1], sql, params, size):
+        if (open_here := _open_on(self.pool)) is not None:
+            async for rows in self._fetch_batches(open_here, sql, params, size):
                 yield rows
             return
         with _busy_when_transient():

@@ -6,8 +6,9 @@ import random
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
+from typing import Any
 
 import pytest
 
@@ -126,31 +127,33 @@ def test_phrase_matches_scans_the_rarest_words_documents_when_the_next_is_everyw
     assert phrase_matches(postings, texts, ["lit", "the"], options, "lit", 10) == [200, 201]
 
 
-class _Counted(Sequence[int]):
-    """A posting that counts the slots read from it (iterated or sliced)."""
+class _Counting(Sequence[Any]):
+    """Items that count how many are read: sliced or iterated, and one at a time with
+    `each` (not for postings, where bisecting reads a few slots to find where to cut)."""
 
-    def __init__(self, slots: Iterable[int]) -> None:
-        self.slots = array("I", slots)
+    def __init__(self, items: Sequence[Any], *, each: bool = True) -> None:
+        self.items, self.each = items, each
         self.read = 0
 
     def __len__(self) -> int:
-        return len(self.slots)
+        return len(self.items)
 
     def __getitem__(self, at):  # type: ignore[no-untyped-def,override]
-        found = self.slots[at]
-        self.read += len(found) if isinstance(at, slice) else 0
+        found = self.items[at]
+        self.read += len(found) if isinstance(at, slice) else self.each
         return found
 
-    def __iter__(self) -> Iterator[int]:
-        self.read += len(self.slots)
-        return iter(self.slots)
+    def __iter__(self) -> Iterator[Any]:
+        self.read += len(self.items)
+        return iter(self.items)
 
 
 def test_phrase_matches_intersects_two_common_words_reading_only_their_first_slots() -> None:
     # Both words are in most documents (of the, at 100,000 statements): the first documents
     # holding both are found without walking either posting whole.
     texts = ["of the end"] * 20_000 + ["the x"] * 100
-    postings = {"of": _Counted(range(20_000)), "the": _Counted(range(20_100))}
+    postings = {"of": _Counting(array("I", range(20_000)), each=False),
+                "the": _Counting(array("I", range(20_100)), each=False)}
     found = phrase_matches(postings, texts, ["of", "the"], {"of": ["of"], "the": ["the"]},
                            "of", 100)
     assert found == list(range(100))
@@ -194,26 +197,10 @@ def test_holding_finds_what_one_regex_search_per_text_finds(
         assert list(_holding(spellings, texts, docs)) == expected, spellings
 
 
-class _Texts(Sequence[str]):
-    """Texts that count how many are read."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
-        self.read = 0
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def __getitem__(self, at):  # type: ignore[no-untyped-def,override]
-        found = self.texts[at]
-        self.read += len(found) if isinstance(at, slice) else 1
-        return found
-
-
 def test_phrase_matches_stops_at_the_first_kept() -> None:
     # Only the first `keep` are ranked: the documents after them are not read.
-    texts = _Texts(["we warm the city"] * 5_000)
-    postings = _postings(texts.texts)
+    texts = _Counting(["we warm the city"] * 5_000)
+    postings = _postings(texts.items)
     options = {"warm": ["warm"], "the": ["the"], "city": ["city"]}
     found = phrase_matches(postings, texts, ["warm", "the", "city"], options, "warm", 10_000,
                            keep=30)
@@ -224,8 +211,8 @@ def test_phrase_matches_stops_at_the_first_kept() -> None:
 def test_phrase_matches_reads_only_documents_with_the_words_between_others() -> None:
     # "rare" is between two words: only the anchor's documents that hold it (its
     # postings say which) are read for the phrase.
-    texts = _Texts(["alpha rare omega"] * 10 + ["alpha common omega"] * 3_000)
-    postings = _postings(texts.texts)
+    texts = _Counting(["alpha rare omega"] * 10 + ["alpha common omega"] * 3_000)
+    postings = _postings(texts.items)
     words = ["alpha", "rare", "omega"]
     options = {w: [w] for w in words}
     postings["rare"] = array("I", range(10))
