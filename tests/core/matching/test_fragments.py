@@ -122,3 +122,30 @@ def test_autocomplete_judges_every_candidate_in_the_order_of_the_judge() -> None
     index.put(refs[1], "again", ["of zoubra kaltem"])
     again = index.search("zoubra kaltem", quick=True)[0]
     assert (again.ref, again.label, again.matched) == (refs[1], "again", "of zoubra kaltem")
+
+
+def test_a_space_typed_inside_a_word_is_closed() -> None:
+    index = _crowd()
+    for n in range(300):  # the rest of the phrase, word for word, in more than are ranked
+        index.put(EntryRef("statement", 9_000 + n), "it",
+                  [f"it of a city of immigrants that and the of {n}"])
+    meant = EntryRef("statement", 10_000)
+    index.put(meant, "it", ["new york is the ultimate city of immigrants"])
+    assert _top(index, "ulti mate city of immigrants") == meant
+
+
+def test_two_real_words_side_by_side_are_not_joined() -> None:
+    index = _crowd()
+    apart, joined = EntryRef("statement", 9_000), EntryRef("statement", 9_001)
+    index.put(joined, "it", ["we walk into the city hall"])
+    index.put(apart, "it", ["we walk in to the city hall"])
+    assert _top(index, "walk in to the city") == apart
+
+
+def test_a_missing_space_is_put_back() -> None:
+    index = _crowd()
+    for n in range(300):  # the rest of the phrase, word for word, in more than are ranked
+        index.put(EntryRef("statement", 9_000 + n), "it", [f"it of a job for {n} that and"])
+    meant = EntryRef("statement", 10_000)
+    index.put(meant, "it", ["that is not our job nor will it be"])
+    assert _top(index, "notour job") == meant
