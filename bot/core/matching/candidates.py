@@ -31,7 +31,8 @@ def alive(slot_ref: Sequence[object], slots: Iterable[int], most: int) -> list[i
 def word_groups(options: dict[str, list[str]], postings: dict[str, Sequence[int]],
                 budget: int) -> list[Sequence[int]]:
     """One posting per query word (the union of its stand-ins'), smallest first. A word
-    too common to count anyway is stood for by its most frequent stand-in."""
+    too common to count anyway is stood for by itself if it is a word of the documents
+    (spelt right, it is the likeliest reading), else by its most frequent stand-in."""
     sizes = {w: sum(map(len, map(postings.__getitem__, found)))
              for w, found in options.items() if found}
     groups: list[Sequence[int]] = []
@@ -41,6 +42,8 @@ def word_groups(options: dict[str, list[str]], postings: dict[str, Sequence[int]
             groups.append(lists[0])
         elif sizes[word] <= budget:
             groups.append(sorted(set().union(*lists)))
+        elif word in options[word]:
+            groups.append(postings[word])
         else:
             groups.append(max(lists, key=len))
     groups.sort(key=len)

@@ -149,3 +149,14 @@ def test_a_missing_space_is_put_back() -> None:
     meant = EntryRef("statement", 10_000)
     index.put(meant, "it", ["that is not our job nor will it be"])
     assert _top(index, "notour job") == meant
+
+
+def test_a_word_spelt_right_stands_for_itself_when_its_stand_ins_are_common() -> None:
+    index = text_index(full_scan_below=0, posting_budget=50)
+    rng = random.Random(7)
+    for n in range(400):  # "jom", one typo from "job", in many statements beside the rest
+        words = ["my", "jom", "is", "not", *(rng.choice(_FILLER) for _ in range(8))]
+        index.put(EntryRef("statement", n), "it", [" ".join(words)])
+    meant = EntryRef("statement", 1_000)
+    index.put(meant, "it", ["that is not our job nor will it be"])
+    assert _top(index, "not my job") == meant
