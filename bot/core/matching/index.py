@@ -14,10 +14,11 @@ shared/design/matching-performance.md and bench/), so each kind of entry has a
   trigrams (within `posting_budget` postings) are ranked too;
 - statements: word postings, typo-tolerant and completing the word being typed (a sorted
   vocabulary), as for names; a space typed inside a word, or a missing one, is mended
-  first by the shard's words (`_spacing_mended`). A fragment is looked for word for word first:
-  the documents of its rarest word (or of that word's stand-ins) that contain the phrase,
-  each word replaced by its stand-ins, are the candidates. Only if none does are documents
-  counted by how many of the query's rarer words they hold, as for names.
+  first by the shard's words (`Vocabulary.spacing_mended`). A fragment is looked for word
+  for word first: the documents of its rarest word (or of that word's stand-ins) that
+  contain the phrase, each word replaced by its stand-ins, are the candidates. Only if
+  none does are documents counted by how many of the query's rarer words they hold, as
+  for names.
 
 At most `rerank` candidates are then ranked by the scorer (WRatio for names,
 partial_ratio for fragments) on strings normalised once at build time. Entries are added,
@@ -63,7 +64,7 @@ from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
 from bot.core.matching.packed import PackedDisplay
 from bot.core.matching.scoring import JudgeMany, Scorer
-from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, deletes, drop_removed
+from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
 
 _append = array.append
 SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
@@ -657,7 +658,7 @@ class FuzzyIndex:
 
     def _fragment_candidates(self, shard: _Shard, query: _Query) -> list[int]:
         postings, vocabulary = shard.postings, shard.words
-        words = _spacing_mended(query.words, vocabulary, query.quick)
+        words = vocabulary.spacing_mended(query.words, query.quick)
         rerank = self._rerank // 3 if query.quick else self._rerank
         options: dict[str, list[str]] = {}
         counted_by: dict[str, list[str]] = {}
@@ -715,48 +716,6 @@ class FuzzyIndex:
         score = {s: sum(map(f" {texts[s]} ".__contains__, pairs)) for s in counted}
         counted.sort(key=score.__getitem__, reverse=True)  # stable: counts break ties
         return counted[:rerank]
-
-
-def _spacing_mended(words: list[str], vocabulary: Vocabulary, quick: bool) -> list[str]:
-    """The query's words with a slip of the space bar mended where the shard's words say
-    so: a space typed inside a word closed ("ulti mate" for "ultimate": two neighbours
-    joined when that is a word and one of them is not; "in to" stays), and a missing one
-    put back ("notour" for "not our": a word no document has, nor any one typo from it,
-    split into two that they do, the commonest pair if several). Autocomplete's last word
-    may be unfinished: not split."""
-    postings = vocabulary.postings
-    if all(word in postings for word in words):
-        return words
-    mended: list[str] = []
-    at = 0
-    while at < len(words):
-        word = words[at]
-        if at + 1 < len(words):
-            after = words[at + 1]
-            if word + after in postings and not (word in postings and after in postings):
-                mended.append(word + after)
-                at += 2
-                continue
-        if (word not in postings and not (quick and at == len(words) - 1)
-                and vocabulary.deletes.keys().isdisjoint(deletes(word))):
-            mended += _split(word, postings)
-        else:
-            mended.append(word)
-        at += 1
-    return mended
-
-
-def _split(word: str, postings: dict[str, array]) -> list[str]:
-    """`word` as two words of the shard (each of two letters or more), or as it is."""
-    best: list[str] = [word]
-    most = 0
-    for cut in range(2, len(word) - 1):
-        head, tail = word[:cut], word[cut:]
-        if head in postings and tail in postings:
-            common = min(len(postings[head]), len(postings[tail]))
-            if common > most:
-                best, most = [head, tail], common
-    return best
 
 
 def _stand_ins(words: list[str], options: dict[str, list[str]], postings: dict[str, array]

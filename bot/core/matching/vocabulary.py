@@ -130,6 +130,46 @@ class Vocabulary:
             if known in postings]  # (a word whose documents were all removed is not)
         return [known for _, _, known in sorted(found)[:FAR_MOST]]
 
+    def spacing_mended(self, words: list[str], quick: bool) -> list[str]:
+        """The query's words with a slip of the space bar mended where these words say so:
+        a space typed inside a word closed ("ulti mate" for "ultimate": two neighbours
+        joined when that is a word and one of them is not; "in to" stays), and a missing
+        one put back ("notour" for "not our": a word no document has, nor any one typo from
+        it, split into two that they do, the commonest pair if several). Autocomplete's
+        last word may be unfinished: not split."""
+        postings = self.postings
+        if all(word in postings for word in words):
+            return words
+        mended: list[str] = []
+        at = 0
+        while at < len(words):
+            word = words[at]
+            after = words[at + 1] if at + 1 < len(words) else ""
+            if after and word + after in postings and not (word in postings
+                                                           and after in postings):
+                mended.append(word + after)
+                at += 2
+                continue
+            if (word not in postings and not (quick and at == len(words) - 1)
+                    and self.deletes.keys().isdisjoint(deletes(word))):
+                mended += self._split(word)
+            else:
+                mended.append(word)
+            at += 1
+        return mended
+
+    def _split(self, word: str) -> list[str]:
+        """`word` as two of these words (each of two letters or more), or as it is."""
+        postings = self.postings
+        best, most = [word], 0
+        for cut in range(2, len(word) - 1):
+            head, tail = word[:cut], word[cut:]
+            if head in postings and tail in postings:
+                common = min(len(postings[head]), len(postings[tail]))
+                if common > most:
+                    best, most = [head, tail], common
+        return best
+
     def options(self, words: list[str], documents: int, loose: bool = False
                 ) -> dict[str, list[str]]:
         """Per query word, the words it may stand for: itself, else the words one typo

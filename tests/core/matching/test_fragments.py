@@ -23,6 +23,15 @@ def _crowd(count: int = 1_500, seed: int = 5) -> FuzzyIndex:
     return index
 
 
+def _outnumbered(decoy: str) -> FuzzyIndex:
+    """`_crowd` and 300 statements holding the rest of a phrase word for word (`decoy`,
+    each numbered): more than are ranked, put before the statement a test looks for."""
+    index = _crowd()
+    for n in range(300):
+        index.put(EntryRef("statement", 9_000 + n), "it", [f"{decoy} {n}"])
+    return index
+
+
 def _top(index: FuzzyIndex, query: str) -> EntryRef | None:
     hits = index.search(query)
     return hits[0].ref if hits else None
@@ -125,10 +134,7 @@ def test_autocomplete_judges_every_candidate_in_the_order_of_the_judge() -> None
 
 
 def test_a_space_typed_inside_a_word_is_closed() -> None:
-    index = _crowd()
-    for n in range(300):  # the rest of the phrase, word for word, in more than are ranked
-        index.put(EntryRef("statement", 9_000 + n), "it",
-                  [f"it of a city of immigrants that and the of {n}"])
+    index = _outnumbered("it of a city of immigrants that and the of")
     meant = EntryRef("statement", 10_000)
     index.put(meant, "it", ["new york is the ultimate city of immigrants"])
     assert _top(index, "ulti mate city of immigrants") == meant
@@ -143,9 +149,7 @@ def test_two_real_words_side_by_side_are_not_joined() -> None:
 
 
 def test_a_missing_space_is_put_back() -> None:
-    index = _crowd()
-    for n in range(300):  # the rest of the phrase, word for word, in more than are ranked
-        index.put(EntryRef("statement", 9_000 + n), "it", [f"it of a job for {n} that and"])
+    index = _outnumbered("it of a job for that and")
     meant = EntryRef("statement", 10_000)
     index.put(meant, "it", ["that is not our job nor will it be"])
     assert _top(index, "notour job") == meant
