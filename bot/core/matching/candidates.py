@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, filterfalse, islice, product
 
+from bot.core.matching.coded import CodedTexts
+
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
 STOP_FOUND = 200  # documents holding the phrase enough to rank, when reading is costly
@@ -171,6 +173,9 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     phrases = 1
     for spelled in spellings:
         phrases *= MAX_PHRASES + 1 if spelled is None else len(spelled)
+    if isinstance(texts, CodedTexts):
+        return _coded_matches(spellings, texts, docs, stop,
+                              1 < phrases <= MAX_PHRASES and enough is not None)
     if 1 < phrases <= MAX_PHRASES and enough is not None:
         # Autocomplete: each phrase spelled out in turn, the phrase as typed first; the
         # longest run of words spelled one way only must be there as it is (a cheap `in`
@@ -186,6 +191,47 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
                 break
         return list(found)
     return list(islice(_holding(spellings, texts, docs), stop))
+
+
+def _coded_matches(spellings: list[list[str] | None], texts: CodedTexts, docs: list[int],
+                   stop: int | None, each_phrase: bool) -> list[int]:
+    """`phrase_matches`' scan for a coded shard (coded.py): one regex over the coded texts
+    joined, where words are characters (no boundaries, no reading backwards); or, as for
+    plain texts with `each_phrase` (autocomplete), each phrase spelled out in turn, the
+    phrase as typed first."""
+    if not each_phrase:
+        return list(islice(_coded_holding(texts.pattern(spellings), texts.codes, docs), stop))
+    found: dict[int, None] = {}
+    for phrase in product(*filter(None, spellings)):
+        holding = _coded_holding(texts.pattern([[w] for w in phrase]), texts.codes, docs)
+        found.update(dict.fromkeys(islice(holding, stop - len(found))))  # type: ignore[operator]
+        if len(found) >= stop:  # type: ignore[operator]
+            break
+    return list(found)
+
+
+def _coded_holding(pattern: tuple[str, bool] | None, codes: list[str], docs: Sequence[int]
+                   ) -> Iterator[int]:
+    """The documents, in order, whose coded text holds `pattern` (`CodedTexts.pattern`):
+    the texts joined, `SCAN_CHUNK` at a time, searched in C."""
+    if pattern is None:
+        return
+    search = _finder(pattern[0]) if pattern[1] else re.compile(pattern[0]).search
+    getitem = codes.__getitem__
+    for at_doc in range(0, len(docs), SCAN_CHUNK):
+        chunk = docs[at_doc : at_doc + SCAN_CHUNK]
+        joined = "\n".join(map(getitem, chunk))  # no pattern matches a newline
+        found = search(joined)
+        text_at, counted = 0, 0  # the text at `counted` (newlines counted up to there, in C)
+        while found is not None:
+            at = found.start()
+            text_at += joined.count("\n", counted, at)
+            counted = at
+            yield chunk[text_at]
+            end = joined.find("\n", at)  # on to the next text
+            if end < 0:
+                break
+            found = search(joined, end)
 
 
 def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[str],

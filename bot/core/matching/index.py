@@ -28,9 +28,9 @@ over the postings) drops them.
 
 Memory (a million statements): a slot holds its entry as an int code in an `array('q')`,
 and an entry's place is found through an array indexed by id (`IdMap`), not through an
-EntryRef and dicts per entry; a text shard of `PACK_FROM` documents or more keeps its display
-texts as skeletons beside the normalised texts (packed.py). The normalised texts stay one
-str per slot: the phrase scan reads up to ten thousand of them per query.
+EntryRef and dicts per entry; a text shard of `PACK_FROM` documents or more writes its
+normalised texts with one character per word (coded.py: the phrase scan reads them so) and
+keeps its display texts as skeletons beside them (packed.py).
 
 Autocomplete of one or two letters does not need fuzzy matching: `prefixed` answers it
 from a sorted list of the normalised names, built at start-up (`warm`). Autocomplete
@@ -58,6 +58,7 @@ from bot.core.matching.candidates import (
     top_counted,
     word_groups,
 )
+from bot.core.matching.coded import CodedTexts
 from bot.core.matching.ids import ABSENT, IdMap
 from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
@@ -70,7 +71,7 @@ _append = array.append
 SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
 SCAN_LOOSE = 3_000  # the same when any word may be misspelt
 SCAN_QUICK = 1_000  # the same for autocomplete
-PACK_FROM = 200_000  # a text shard this big holds its display texts packed (packed.py)
+PACK_FROM = 200_000  # a text shard this big is coded and packed (coded.py, packed.py)
 SURE_NAME = 90.0  # a name found through its words this well needs no trigram search
 JUDGED = 30  # the scorer's best this many are judged (bot/core/matching/judge.py)
 
@@ -97,7 +98,7 @@ class _Shard:
 
     def __init__(self, number: int) -> None:
         self.number = number  # the scope's, in its index
-        self.texts: list[str] = []  # normalised; "" once removed
+        self.texts: list[str] | CodedTexts = []  # normalised; "" once removed
         self.display: list[str] | PackedDisplay = []  # as given; "" once removed
         # The entry's code (`_code`) per slot, 0 once removed: 8 bytes a slot, where an
         # EntryRef and dict entries per entry cost ten times that at a million statements.
@@ -350,8 +351,9 @@ class FuzzyIndex:
             insort(shard.labels, (self.label(ref), ref))
 
     def _pack(self, shard: _Shard) -> None:
-        """A text shard grown big holds its display texts as skeletons from now on (a
-        million statements: 200 MB less)."""
+        """A text shard grown big holds its normalised texts coded (coded.py) and its
+        display texts as skeletons from now on (a million statements: 300 MB less)."""
+        shard.texts = CodedTexts(shard.texts)
         packed = PackedDisplay(shard.texts)
         packed.extend(shard.display)
         shard.display = packed
@@ -373,7 +375,10 @@ class FuzzyIndex:
         # All of a shard's documents at once: one loop per kind of posting, no call per
         # document (most of start-up is this).
         shard.words = Vocabulary()
-        shard.words.add_all(shard.texts)
+        if isinstance(shard.texts, CodedTexts):
+            shard.words.add_all(shard.texts.codes, shard.texts.splitter())
+        else:
+            shard.words.add_all(shard.texts)
         if self._words:
             shard.postings = shard.words.postings
             return

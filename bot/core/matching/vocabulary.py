@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 
 from rapidfuzz import process
@@ -61,11 +61,12 @@ class Vocabulary:
         # Append the slot to every word's posting in one loop in C (start-up time).
         any(map(_append, map(postings.__getitem__, words), repeat(slot)))
 
-    def add_all(self, texts: Sequence[str]) -> None:
+    def add_all(self, texts: Sequence[str],
+                split: Callable[[str], Iterable[str]] = str.split) -> None:
         """Post every document of an empty vocabulary at once (start-up): `add`'s loop
         without a call per document, and the word list sorted once, not one insort per
         new word. An equal text seen again (where and when, shared by many entries)
-        reuses its word set."""
+        reuses its word set. `split`: a text to its words (coded texts have their own)."""
         postings = self.postings
         getitem, keys = postings.__getitem__, postings.keys()
         words_of: dict[str, set[str]] = {}
@@ -74,7 +75,7 @@ class Vocabulary:
                 continue
             words = words_of.get(norm)
             if words is None:
-                words = set(norm.split())
+                words = set(split(norm))
                 if len(words_of) < 256:  # only the few texts many entries share repeat
                     words_of[norm] = words
                 if not keys >= words:  # some are new (checked in C)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.core.matching import EntryRef, fast_normalize, text_index
+from bot.core.matching import EntryRef, FuzzyIndex, fast_normalize, text_index
 from bot.core.matching import index as index_module
 from bot.core.matching.packed import PackedDisplay, rebuild, skeleton
 
@@ -26,12 +26,15 @@ def test_a_skeleton_and_the_normalised_text_give_the_text_back() -> None:
     for text in texts:
         shape, norm = skeleton(text), fast_normalize(text)
         if shape is not None and norm:
-            assert rebuild(shape.decode(), norm) == text
+            assert rebuild(shape, norm) == text
             packed += 1
     assert packed > 5_000
     for text in ("Don't", "McDonald", "iPhone", "NYPDs", "¿Qué?", "snake_case", "a\x03b", "a\x00b"):
         assert skeleton(text) is None  # kept as they are
-    assert len(skeleton("The city will remain a sanctuary city.") or b"") < 12
+    assert len(skeleton("The city will remain a sanctuary city.") or b"") < 8
+    long = "We say, " + " ".join(["welcome"] * 300) + "."  # runs of lowercase words, packed
+    assert rebuild(skeleton(long) or b"", fast_normalize(long)) == long
+    assert len(skeleton(long) or b"") < 16
 
 
 def test_packed_display_by_slot() -> None:
@@ -63,15 +66,22 @@ def _statements(count: int) -> list[tuple[EntryRef, str, str]]:
     return rows
 
 
-def test_a_packed_shard_answers_as_an_unpacked_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = _statements(3_000)
+def built_plain_and_packed(rows: list[tuple[EntryRef, str, str]],
+                           monkeypatch: pytest.MonkeyPatch) -> tuple[FuzzyIndex, FuzzyIndex]:
+    """The same statements in two text indexes, the second packed (and coded) at 1,000."""
     plain, packed = text_index(label_joins_text=True), text_index(label_joins_text=True)
     for index in (plain, packed):
         index.defer_postings()
         for ref, speaker, text in rows:
             index.put(ref, speaker, (text,))
         index.warm()
-        monkeypatch.setattr(index_module, "PACK_FROM", 1_000)  # the second packs at 1,000
+        monkeypatch.setattr(index_module, "PACK_FROM", 1_000)
+    return plain, packed
+
+
+def test_a_packed_shard_answers_as_an_unpacked_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _statements(3_000)
+    plain, packed = built_plain_and_packed(rows, monkeypatch)
     assert isinstance(packed._shards[0].display, PackedDisplay)
     assert not isinstance(plain._shards[0].display, PackedDisplay)
     queries = ["sanctuary city", "nypd funding", "we will remain", "the mayor", "welcom",
