@@ -118,7 +118,7 @@ class ChangeFeed:
         log.warning("change log trimmed past this process's position %d: rebuilding the index",
                     self.position)
         catalog = Catalog()
-        await catalog.load(self.reader, self.serves)
+        await catalog.load(self.reader, self.serves, self.partition)
         roles = await self.reader.mod_roles()
         self.lookup.catalog = catalog
         self.lookup.set_sources(await self.reader.sources())

@@ -14,6 +14,7 @@ from bot.core.catalog import Catalog
 from bot.core.commands import COMMANDS_BY_NAME, LOOKUP_COMMANDS
 from bot.core.matching import EntryKind, EntryRef, Hit, fast_normalize, fast_normalize_query
 from bot.core.models import Answer, Source
+from bot.core.partition import Partition
 from bot.core.resolve import LIKELY, Resolution, resolve
 from bot.core.scope import scopes_for
 from bot.core.store import Store
@@ -42,9 +43,10 @@ class Lookup:
 
     @classmethod
     async def start(cls, store: Store, prefix: str = "!",
-                    serves: Callable[[int], bool] | None = None) -> Lookup:
+                    serves: Callable[[int], bool] | None = None,
+                    partition: Partition | None = None) -> Lookup:
         catalog = Catalog()
-        await catalog.load(store, serves)
+        await catalog.load(store, serves, partition)
         lookup = cls(store, catalog, prefix)
         await lookup.refresh_sources()
         return lookup

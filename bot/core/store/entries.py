@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal
 
+from bot.core.matching import GLOBAL
 from bot.core.models import City, Counts, Official, Source, Statement
+from bot.core.partition import Partition
 from bot.core.store.base import Row, StoreBase, placeholders
 
 _STATEMENT_SELECT = """
@@ -129,18 +131,22 @@ class EntryReads(StoreBase):
         return [_statement(row) for row in rows]
 
     async def index_rows(
-        self, kind: Literal["city", "official", "statement"], batch: int = 10_000
+        self, kind: Literal["city", "official", "statement"], batch: int = 10_000, *,
+        partition: Partition | None = None,
     ) -> AsyncIterator[list[tuple[Any, ...]]]:
-        """Every live entry of every scope, slim, in batches, for building the in-memory
-        index at start-up: plain tuples ordered by id, no dataclasses. Cities and officials
-        come as (id, guild_id, name, alias), one row per alias (alias None when there is
-        none); statements as (id, guild_id, speaker, text)."""
-        async for rows in self._engine.batches(slim_select(kind, "TRUE"), (), batch):
+        """Every live entry of every scope (or of those `partition` serves), slim, in
+        batches, for building the in-memory index at start-up: plain tuples ordered by id,
+        no dataclasses. Cities and officials come as (id, guild_id, name, alias), one row
+        per alias (alias None when there is none); statements as (id, guild_id, speaker,
+        text)."""
+        where, params = served_where("e", partition)
+        async for rows in self._engine.batches(slim_select(kind, where), params, batch):
             yield rows
 
     async def described_rows(
         self, kind: Literal["city", "statement"], batch: int = 10_000, *,
         ids: Sequence[int] | None = None, guild_id: int | None = None,
+        partition: Partition | None = None,
     ) -> AsyncIterator[list[tuple[Any, ...]]]:
         """What search reads beside names and statement texts, for the in-memory index at
         start-up (or of some entries, or of one scope, for the change feed), in batches
@@ -154,6 +160,9 @@ class EntryReads(StoreBase):
         if guild_id is not None:
             where += f" AND {table}.guild_id = ?"
             params.append(guild_id)
+        served, served_params = served_where(table, partition)
+        where += f" AND {served}"
+        params += served_params
         if kind == "statement":
             sql = ("SELECT s.id, s.guild_id, s.said_where, s.said_when FROM statements s"
                    f" WHERE s.deleted_at IS NULL{where} ORDER BY s.id")
@@ -193,6 +202,17 @@ class EntryReads(StoreBase):
         ):
             found[row["owner"]].append(row["alias"])
         return found
+
+
+def served_where(table: str, partition: Partition | None) -> tuple[str, list[Any]]:
+    """A condition on `table`'s rows: those of the global scope or of a server whose
+    Discord shard `partition` serves (`shard_of` in SQL), so that a process of some shards
+    reads only their rows at start-up, not every row to drop most of them. TRUE unsharded."""
+    if partition is None or partition.shard_count is None or partition.shard_ids is None:
+        return "TRUE", []
+    shards = sorted(partition.shard_ids)
+    return (f"({table}.guild_id = ? OR ({table}.guild_id / ?) % ? IN ({placeholders(shards)}))",
+            [GLOBAL, 1 << 22, partition.shard_count, *shards])
 
 
 def slim_select(kind: str, where: str) -> str:

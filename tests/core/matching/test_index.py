@@ -274,7 +274,8 @@ async def test_load_carries_aliases_across_batches() -> None:
         async def change_position(self) -> int:
             return 0
 
-        async def index_rows(self, kind: str) -> AsyncIterator[list[tuple[object, ...]]]:
+        async def index_rows(self, kind: str, partition: object = None
+                             ) -> AsyncIterator[list[tuple[object, ...]]]:
             rows: list[tuple[object, ...]] = {
                 "city": [(1, 0, "Philadelphia", "Philly"), (1, 0, "Philadelphia", "Philly PA"),
                          (1, 0, "Philadelphia", "City of Brotherly Love"),
@@ -285,7 +286,8 @@ async def test_load_carries_aliases_across_batches() -> None:
             for at in range(0, len(rows), 2):  # batches of two: Philadelphia straddles
                 yield rows[at : at + 2]
 
-        async def described_rows(self, kind: str) -> AsyncIterator[list[tuple[object, ...]]]:
+        async def described_rows(self, kind: str, partition: object = None
+                                 ) -> AsyncIterator[list[tuple[object, ...]]]:
             rows: list[tuple[object, ...]] = {
                 "city": [(1, 0, "A sanctuary.", "Fact one."),
                          (1, 0, "A sanctuary.", "Fact two."),
