@@ -352,7 +352,7 @@ class FuzzyIndex:
 
     def _pack(self, shard: _Shard) -> None:
         """A text shard grown big holds its normalised texts coded (coded.py) and its
-        display texts as skeletons from now on (a million statements: 300 MB less)."""
+        display texts as skeletons from now on (a million statements: about 290 MB less)."""
         shard.texts = CodedTexts(shard.texts)
         packed = PackedDisplay(shard.texts)
         packed.extend(shard.display)
