@@ -129,8 +129,7 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
             lookup = await _restored(reader, snapshots, prefix) if snapshots else None
             restored = lookup is not None
             if lookup is None:
-                lookup = await Lookup.start(reader, prefix, serves=partition.serves,
-                                            partition=partition)
+                lookup = await Lookup.start(reader, prefix, partition)
         moderation = await Moderation.start(store, lookup, reader=reader, partition=partition)
         assert moderation.feed is not None
         feed = moderation.feed

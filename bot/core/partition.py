@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from bot.core.matching import GLOBAL
 
+SHARD_BITS = 22  # a server id's bits below those its shard is counted from
+
 
 def shard_of(guild_id: int, shard_count: int) -> int:
     """The shard Discord sends a server's events to."""
-    return (guild_id >> 22) % shard_count
+    return (guild_id >> SHARD_BITS) % shard_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,14 @@ class Partition:
         if guild_id == GLOBAL or self.shard_count is None or self.shard_ids is None:
             return True
         return shard_of(guild_id, self.shard_count) in self.shard_ids
+
+    def shard_rule(self) -> tuple[int, int, tuple[int, ...]] | None:
+        """`serves` as arithmetic a database can do: (divisor, shard count, these shards),
+        a server being served when `guild_id // divisor % count` is one of them (or it is
+        the global scope); None when every server is."""
+        if self.shard_count is None or self.shard_ids is None:
+            return None
+        return 1 << SHARD_BITS, self.shard_count, self.shards
 
     def tag(self) -> str:
         """A name for what this process serves, for files kept per process ("" unsharded)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -43,9 +43,10 @@ class Lookup:
 
     @classmethod
     async def start(cls, store: Store, prefix: str = "!",
-                    serves: Callable[[int], bool] | None = None,
                     partition: Partition | None = None) -> Lookup:
+        """The lookup of every entry `partition` serves (all of them by default)."""
         catalog = Catalog()
+        serves = partition.serves if partition is not None and partition.sharded else None
         await catalog.load(store, serves, partition)
         lookup = cls(store, catalog, prefix)
         await lookup.refresh_sources()

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, filterfalse, islice, product
+from typing import Any
 
 from bot.core.matching.coded import CodedTexts
 
@@ -183,14 +184,22 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
         must = max(map(partial(_spelled, spellings), _runs(spellings)), key=len, default="")
         if len(must) >= 4:
             docs = [s for s in docs if must in texts[s]]
-        found: dict[int, None] = {}
-        for phrase in map(" ".join, product(*filter(None, spellings))):
-            holding = (s for s in docs if phrase in texts[s])
-            found.update(dict.fromkeys(islice(holding, stop - len(found))))  # type: ignore[operator]
-            if len(found) >= stop:  # type: ignore[operator]
-                break
-        return list(found)
+        assert stop is not None  # (`enough`)
+        return _first_found((filter(lambda s, p=phrase: p in texts[s], docs)
+                             for phrase in map(" ".join, product(*filter(None, spellings)))),
+                            stop)
     return list(islice(_holding(spellings, texts, docs), stop))
+
+
+def _first_found(holdings: Iterable[Iterable[int]], stop: int) -> list[int]:
+    """The first `stop` documents found, each once: those of the first holding, then of
+    the next, and so on (each phrase in turn, the phrase as typed first)."""
+    found: dict[int, None] = {}
+    for holding in holdings:
+        found.update(dict.fromkeys(islice(holding, stop - len(found))))
+        if len(found) >= stop:
+            break
+    return list(found)
 
 
 def _coded_matches(spellings: list[list[str] | None], texts: CodedTexts, docs: list[int],
@@ -201,37 +210,18 @@ def _coded_matches(spellings: list[list[str] | None], texts: CodedTexts, docs: l
     phrase as typed first."""
     if not each_phrase:
         return list(islice(_coded_holding(texts.pattern(spellings), texts.codes, docs), stop))
-    found: dict[int, None] = {}
-    for phrase in product(*filter(None, spellings)):
-        holding = _coded_holding(texts.pattern([[w] for w in phrase]), texts.codes, docs)
-        found.update(dict.fromkeys(islice(holding, stop - len(found))))  # type: ignore[operator]
-        if len(found) >= stop:  # type: ignore[operator]
-            break
-    return list(found)
+    assert stop is not None  # (`enough`)
+    return _first_found((_coded_holding(texts.pattern([[w] for w in phrase]), texts.codes, docs)
+                         for phrase in product(*filter(None, spellings))), stop)
 
 
 def _coded_holding(pattern: tuple[str, bool] | None, codes: list[str], docs: Sequence[int]
                    ) -> Iterator[int]:
-    """The documents, in order, whose coded text holds `pattern` (`CodedTexts.pattern`):
-    the texts joined, `SCAN_CHUNK` at a time, searched in C."""
+    """The documents, in order, whose coded text holds `pattern` (`CodedTexts.pattern`)."""
     if pattern is None:
         return
-    search = _finder(pattern[0]) if pattern[1] else re.compile(pattern[0]).search
-    getitem = codes.__getitem__
-    for at_doc in range(0, len(docs), SCAN_CHUNK):
-        chunk = docs[at_doc : at_doc + SCAN_CHUNK]
-        joined = "\n".join(map(getitem, chunk))  # no pattern matches a newline
-        found = search(joined)
-        text_at, counted = 0, 0  # the text at `counted` (newlines counted up to there, in C)
-        while found is not None:
-            at = found.start()
-            text_at += joined.count("\n", counted, at)
-            counted = at
-            yield chunk[text_at]
-            end = joined.find("\n", at)  # on to the next text
-            if end < 0:
-                break
-            found = search(joined, end)
+    yield from _scan(_finder(pattern[0]) if pattern[1] else re.compile(pattern[0]).search,
+                     codes, docs)
 
 
 def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[str],
@@ -315,6 +305,14 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequ
         search = re.compile(re.escape(literal) + _alternatives(spellings[end:])).search
         if start:
             before = re.compile(_alternatives(spellings[:start], backwards=True)).match
+    yield from _scan(search, texts, docs, before, backwards)
+
+
+def _scan(search: Callable[..., Any], texts: Sequence[str], docs: Sequence[int],
+          before: Callable[..., Any] | None = None, backwards: bool = False) -> Iterator[int]:
+    """The documents, in order, whose text `search` finds its pattern in: the texts joined,
+    `SCAN_CHUNK` at a time, searched in C. `backwards`: `search` reads the reversed texts;
+    `before`: what must precede a match, read back from it on the reversed text."""
     getitem = texts.__getitem__
     for at_doc in range(0, len(docs), SCAN_CHUNK):
         chunk = docs[at_doc : at_doc + SCAN_CHUNK]

@@ -37,7 +37,7 @@ class CodedTexts:
     """A shard's normalised texts by slot ("" once removed), as a list of str reads them
     (`texts[slot]`, `len`, `append`, `texts[slot] = ""`); `codes` are the coded texts."""
 
-    __slots__ = ("chars", "codes", "late", "ordered", "spelt", "words")
+    __slots__ = ("chars", "codes", "late", "ordered", "spelt")
 
     def __init__(self, texts: Iterable[str]) -> None:
         texts = list(texts)
@@ -46,7 +46,6 @@ class CodedTexts:
             words.update(text.split())
         self.ordered = sorted(words)  # coded in this order
         self.chars = {word: _char(number) for number, word in enumerate(self.ordered)}
-        self.words = {char: word for word, char in self.chars.items()}
         # a character to its word and a space: `str.translate` spells a text out in C
         self.spelt = {ord(char): f"{word} " for word, char in self.chars.items()}
         self.late: list[str] = []  # words first seen after the shard was coded, sorted
@@ -61,7 +60,6 @@ class CodedTexts:
             for word in words:
                 if word not in chars:
                     char = chars[word] = _char(len(chars))
-                    self.words[char] = word
                     self.spelt[ord(char)] = f"{word} "
                     insort(self.late, word)
         return "".join(map(chars.__getitem__, words))
@@ -84,8 +82,10 @@ class CodedTexts:
         return map(self.__getitem__, range(len(self.codes)))
 
     def splitter(self) -> partial[Iterator[str]]:
-        """A coded text to its words (as `str.split` a plain one), in C."""
-        return partial(map, self.words.__getitem__)
+        """A coded text to its words (as `str.split` a plain one), in C (the map it reads is
+        built for the call: postings are built once, at start-up)."""
+        words = {char: self.spelt[ord(char)][:-1] for char in self.chars.values()}
+        return partial(map, words.__getitem__)
 
     def beginning(self, prefix: str) -> str:
         """A regex class's body: the characters of the words beginning with `prefix`."""

@@ -205,14 +205,15 @@ class EntryReads(StoreBase):
 
 
 def served_where(table: str, partition: Partition | None) -> tuple[str, list[Any]]:
-    """A condition on `table`'s rows: those of the global scope or of a server whose
-    Discord shard `partition` serves (`shard_of` in SQL), so that a process of some shards
-    reads only their rows at start-up, not every row to drop most of them. TRUE unsharded."""
-    if partition is None or partition.shard_count is None or partition.shard_ids is None:
+    """A condition on `table`'s rows: those of the global scope or of a server `partition`
+    serves (`Partition.shard_rule`), so that a process of some shards reads only their rows
+    at start-up, not every row to drop most of them. TRUE when it serves every server."""
+    rule = None if partition is None else partition.shard_rule()
+    if rule is None:
         return "TRUE", []
-    shards = sorted(partition.shard_ids)
+    divisor, count, shards = rule
     return (f"({table}.guild_id = ? OR ({table}.guild_id / ?) % ? IN ({placeholders(shards)}))",
-            [GLOBAL, 1 << 22, partition.shard_count, *shards])
+            [GLOBAL, divisor, count, *shards])
 
 
 def slim_select(kind: str, where: str) -> str:
