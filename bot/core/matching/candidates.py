@@ -14,7 +14,7 @@ from functools import partial
 from itertools import chain, compress, filterfalse, islice, product
 from typing import Any
 
-from bot.core.matching.coded import CodedTexts
+from bot.core.matching.coded import CodedTexts, aligned
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
@@ -176,7 +176,7 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
         phrases *= MAX_PHRASES + 1 if spelled is None else len(spelled)
     if isinstance(texts, CodedTexts):
         return _coded_matches(spellings, texts, docs, stop,
-                              1 < phrases <= MAX_PHRASES and enough is not None)
+                              1 < phrases <= MAX_PHRASES and enough is not None, postings)
     if 1 < phrases <= MAX_PHRASES and enough is not None:
         # Autocomplete: each phrase spelled out in turn, the phrase as typed first; the
         # longest run of words spelled one way only must be there as it is (a cheap `in`
@@ -203,25 +203,32 @@ def _first_found(holdings: Iterable[Iterable[int]], stop: int) -> list[int]:
 
 
 def _coded_matches(spellings: list[list[str] | None], texts: CodedTexts, docs: list[int],
-                   stop: int | None, each_phrase: bool) -> list[int]:
+                   stop: int | None, each_phrase: bool, postings: dict[str, Sequence[int]]
+                   ) -> list[int]:
     """`phrase_matches`' scan for a coded shard (coded.py): one regex over the coded texts
     joined, where words are characters (no boundaries, no reading backwards); or, as for
     plain texts with `each_phrase` (autocomplete), each phrase spelled out in turn, the
     phrase as typed first."""
     if not each_phrase:
-        return list(islice(_coded_holding(texts.pattern(spellings), texts.codes, docs), stop))
+        # searched from the rarest word spelt one way (not the last: it may be unfinished)
+        ones = [at for at, spelled in enumerate(spellings[:-1])
+                if spelled is not None and len(spelled) == 1]
+        start = min(ones, key=lambda at: len(postings.get(spellings[at][0], ())),  # type: ignore[index]
+                    default=0)
+        return list(islice(_coded_holding(texts.pattern(spellings, start), texts.codes, docs),
+                           stop))
     assert stop is not None  # (`enough`)
     return _first_found((_coded_holding(texts.pattern([[w] for w in phrase]), texts.codes, docs)
                          for phrase in product(*filter(None, spellings))), stop)
 
 
-def _coded_holding(pattern: tuple[str, bool] | None, codes: list[str], docs: Sequence[int]
+def _coded_holding(pattern: tuple[bytes, bool] | None, codes: list[bytes], docs: Sequence[int]
                    ) -> Iterator[int]:
     """The documents, in order, whose coded text holds `pattern` (`CodedTexts.pattern`)."""
     if pattern is None:
         return
-    yield from _scan(_finder(pattern[0]) if pattern[1] else re.compile(pattern[0]).search,
-                     codes, docs)
+    yield from _scan(aligned(_finder(pattern[0]) if pattern[1] else
+                             re.compile(pattern[0]).search), codes, docs, newline=b"\n")
 
 
 def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[str],
@@ -308,8 +315,9 @@ def _holding(spellings: list[list[str] | None], texts: Sequence[str], docs: Sequ
     yield from _scan(search, texts, docs, before, backwards)
 
 
-def _scan(search: Callable[..., Any], texts: Sequence[str], docs: Sequence[int],
-          before: Callable[..., Any] | None = None, backwards: bool = False) -> Iterator[int]:
+def _scan(search: Callable[..., Any], texts: Sequence[Any], docs: Sequence[int],
+          before: Callable[..., Any] | None = None, backwards: bool = False,
+          newline: Any = "\n") -> Iterator[int]:
     """The documents, in order, whose text `search` finds its pattern in: the texts joined,
     `SCAN_CHUNK` at a time, searched in C. `backwards`: `search` reads the reversed texts;
     `before`: what must precede a match, read back from it on the reversed text."""
@@ -317,7 +325,7 @@ def _scan(search: Callable[..., Any], texts: Sequence[str], docs: Sequence[int],
     for at_doc in range(0, len(docs), SCAN_CHUNK):
         chunk = docs[at_doc : at_doc + SCAN_CHUNK]
         parts = list(map(getitem, chunk))
-        joined = "\n".join(parts)  # no text holds a newline, nor does any pattern match one
+        joined = newline.join(parts)  # no text holds a newline, nor does any pattern match one
         if backwards:
             yield from map(chunk.__getitem__, _backwards(search, joined[::-1], len(chunk)))
             continue
@@ -326,9 +334,9 @@ def _scan(search: Callable[..., Any], texts: Sequence[str], docs: Sequence[int],
         reversed_text, reversed_at = "", -1  # the text last reversed for `before`
         while found is not None:
             at = found.start()
-            text_at += joined.count("\n", counted, at)
+            text_at += joined.count(newline, counted, at)
             counted = at
-            end = joined.find("\n", at)  # where the text it is in ends
+            end = joined.find(newline, at)  # where the text it is in ends
             end = len(joined) if end < 0 else end
             if before is not None:
                 if reversed_at != text_at:
@@ -372,10 +380,10 @@ class _Found:
         return self.at
 
 
-def _finder(literal: str) -> Callable[..., _Found | None]:
-    """A regex's `search` for a plain string, through `str.find` (compiling a regex costs
+def _finder(literal: Any) -> Callable[..., _Found | None]:
+    """A regex's `search` for a plain string (or bytes), through `find` (compiling a regex costs
     100 us, more than a whole scan of a rare word's documents)."""
-    def search(text: str, at: int = 0) -> _Found | None:
+    def search(text: Any, at: int = 0) -> _Found | None:
         at = text.find(literal, at)
         return None if at < 0 else _Found(at)
     return search

@@ -43,6 +43,7 @@ import sys
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from heapq import merge
 from itertools import compress, islice, pairwise, repeat
@@ -58,7 +59,7 @@ from bot.core.matching.candidates import (
     top_counted,
     word_groups,
 )
-from bot.core.matching.coded import CodedTexts
+from bot.core.matching.coded import CodedTexts, CodesFull
 from bot.core.matching.ids import ABSENT, IdMap
 from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
@@ -171,6 +172,13 @@ class _Query:
     # statements: the words standing in for misspelt ones in the shard being ranked, beside
     # a typed neighbour, and how likely each reading is (`_stand_ins`)
     stand_ins: dict[str, int] | None = None
+
+
+def _uncode(shard: _Shard) -> None:
+    """A coded shard that has run out of codes (`CodesFull`) holds its texts plain."""
+    shard.texts = list(shard.texts)
+    if isinstance(shard.display, PackedDisplay):
+        shard.display.texts = shard.texts
 
 
 class FuzzyIndex:
@@ -328,7 +336,11 @@ class FuzzyIndex:
                 continue
             seen.add(norm)
             slot = len(shard.texts)
-            shard.texts.append(norm)
+            try:
+                shard.texts.append(norm)
+            except CodesFull:  # more words than codes: the shard's texts are plain again
+                _uncode(shard)
+                shard.texts.append(norm)
             shard.display.append(text)
             shard.slot_ref.append(code)
             shard.label_at.append(label)
@@ -353,10 +365,12 @@ class FuzzyIndex:
     def _pack(self, shard: _Shard) -> None:
         """A text shard grown big holds its normalised texts coded (coded.py) and its
         display texts as skeletons from now on (a million statements: about 290 MB less)."""
-        shard.texts = CodedTexts(shard.texts)
+        with suppress(CodesFull):  # more words than codes: plain, as a smaller shard's
+            shard.texts = CodedTexts(shard.texts)
         packed = PackedDisplay(shard.texts)
         packed.extend(shard.display)
         shard.display = packed
+
 
     def _post(self, shard: _Shard, norm: str, slot: int) -> None:
         words, postings = shard.words, shard.postings

@@ -35,11 +35,12 @@ def test_coded_texts_read_back_as_given_and_cleared_when_removed() -> None:
     coded.append("")
     assert coded[200] == "a brand new word zebra" and coded[201] == ""
     coded[3] = ""
-    assert coded[3] == "" and coded.codes[3] == ""
+    assert coded[3] == "" and coded.codes[3] == b""
     with pytest.raises(ValueError):
         coded[4] = "some other text"
-    # each word is one character
-    assert len(coded.codes[0]) == len(texts[0].split())
+    # each word is two bytes, and no byte is a newline (it parts the texts scanned)
+    assert len(coded.codes[0]) == 2 * len(texts[0].split())
+    assert not any(b"\n" in code for code in coded.codes)
 
 
 def test_beginning_lists_exactly_the_words_a_prefix_begins() -> None:
@@ -47,9 +48,9 @@ def test_beginning_lists_exactly_the_words_a_prefix_begins() -> None:
     coded.append("removal remnant citadel")  # late words, coded out of order
     for prefix in ["rem", "cit", "the", "w", "zzz", "removal", "safety"]:
         body = coded.beginning(prefix)
-        pattern = re.compile(f"[{body}]") if body else None
+        pattern = re.compile(body) if body else None
         held = {word for word, char in coded.chars.items()
-                if pattern is not None and pattern.fullmatch(char)}
+                if pattern is not None and pattern.fullmatch(char.encode("utf-16-be"))}
         assert held == {w for w in coded.chars if w.startswith(prefix)}, prefix
 
 
@@ -103,3 +104,70 @@ def test_coded_texts_cost_under_three_fifths_of_the_plain_ones() -> None:
     coded = CodedTexts(texts)
     plain = sum(map(sys.getsizeof, texts))
     assert sum(map(sys.getsizeof, coded.codes)) * 5 < plain * 3
+
+
+def _many_words(count: int) -> list[str]:
+    """`count` words, sorted as they are coded, sharing prefixes ("ka", "kab", ...)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return sorted({"k" + letters[n % 26] + letters[n // 26 % 26] + letters[n // 676 % 26]
+                   for n in range(count)})
+
+
+def test_ranges_of_codes_over_many_first_bytes_hold_exactly_their_words() -> None:
+    words = _many_words(6_000)  # codes over 24 first bytes, "\n"'s (0x0a) among them
+    coded = CodedTexts([" ".join(words)])
+    codes = [char.encode("utf-16-be") for char in coded.chars.values()]
+    assert len(set(codes)) == len(words)
+    assert not any(b"\n" in code or 0xD8 <= code[0] <= 0xDF for code in codes)
+    coded.append("kzzzz kaaab")  # late words, coded out of order
+    for prefix in ["k", "ka", "kab", "kz", "kmq", "kzzzz", "kaaab", "q"]:
+        body = coded.beginning(prefix)
+        pattern = re.compile(body) if body else None
+        held = {word for word, char in coded.chars.items()
+                if pattern is not None and pattern.fullmatch(char.encode("utf-16-be"))}
+        assert held == {w for w in coded.chars if w.startswith(prefix)}, prefix
+
+
+def test_a_match_across_two_codes_is_not_a_word() -> None:
+    from bot.core.matching.candidates import _coded_holding
+
+    words = _many_words(3_000)
+    coded = CodedTexts([" ".join(words)])
+    by_code = {char.encode("utf-16-be"): word for word, char in coded.chars.items()}
+    # two words whose codes, side by side, hold a third word's code astride them
+    def astride_of(a: str, b: str) -> str | None:
+        return by_code.get((coded.chars[a] + coded.chars[b]).encode("utf-16-be")[1:3])
+
+    first, second = next((a, b) for a in words[:300] for b in words[:300]
+                         if astride_of(a, b) not in (None, a, b))
+    astride = astride_of(first, second)
+    assert astride is not None
+    coded.append(f"{first} {second}")
+    coded.append(f"{astride} {second}")
+    slots = [len(coded) - 2, len(coded) - 1]
+    for spellings in ([[astride]], [[astride], None], [[astride], [second]]):
+        found = list(_coded_holding(coded.pattern(spellings), coded.codes, slots))
+        assert found == [slots[1]], spellings
+
+
+def test_a_shard_with_more_words_than_codes_stays_plain_and_answers_alike(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.core.matching.coded as coded_module
+
+    monkeypatch.setattr(coded_module, "CAPACITY", len(_WORDS) + 40)
+    rng = random.Random(6)
+    texts = _texts(1_500, rng)
+    rows = [(EntryRef("statement", n + 1), "Someone", text.capitalize() + ".")
+            for n, text in enumerate(texts)]
+    plain, coded = built_plain_and_packed(rows, monkeypatch)
+    assert isinstance(coded._shards[0].texts, CodedTexts)
+    for n in range(60):  # new words, more than the codes left: the shard turns plain
+        ref = EntryRef("statement", 5_000 + n)
+        for index in (plain, coded):
+            index.put(ref, "Newcomer", (f"We welcome word{n} and the city.",))
+    assert not isinstance(coded._shards[0].texts, CodedTexts)
+    for query in ["we welcome word7", "word59 and the", "sanctuary city", "welcom"]:
+        for quick in (False, True):
+            assert coded.search(query, quick=quick) == plain.search(query, quick=quick), query
+    with pytest.raises(coded_module.CodesFull):
+        CodedTexts(texts + [f"w{n}" for n in range(100)])
