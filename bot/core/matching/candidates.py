@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, filterfalse, islice, product
+from operator import itemgetter
 from typing import Any
 
 from bot.core.matching.coded import CodedTexts, aligned
@@ -321,10 +322,11 @@ def _scan(search: Callable[..., Any], texts: Sequence[Any], docs: Sequence[int],
     """The documents, in order, whose text `search` finds its pattern in: the texts joined,
     `SCAN_CHUNK` at a time, searched in C. `backwards`: `search` reads the reversed texts;
     `before`: what must precede a match, read back from it on the reversed text."""
-    getitem = texts.__getitem__
     for at_doc in range(0, len(docs), SCAN_CHUNK):
         chunk = docs[at_doc : at_doc + SCAN_CHUNK]
-        parts = list(map(getitem, chunk))
+        # (an itemgetter gathers the texts in one C loop: 0.6x the time of a map, measured
+        # on 25,000 of a million; its one item is not a tuple)
+        parts = itemgetter(*chunk)(texts) if len(chunk) > 1 else [texts[chunk[0]]]
         joined = newline.join(parts)  # no text holds a newline, nor does any pattern match one
         if backwards:
             yield from map(chunk.__getitem__, _backwards(search, joined[::-1], len(chunk)))
