@@ -125,7 +125,7 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
         # Lookups read through the reader's connection: a member's `/city` never queues behind
         # a write of this process that is waiting for another writer's lock (it would miss
         # Discord's 3 s), and it sees only what is committed.
-        with _no_cycle_collection():
+        with building_index():
             lookup = await _restored(reader, snapshots, prefix) if snapshots else None
             restored = lookup is not None
             if lookup is None:
@@ -156,11 +156,12 @@ async def start_core(database: Database | Path | str, prefix: str = "!",
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """While the index is made: millions of new objects, none of them garbage, would set
-    off the cycle collector again and again, each time walking every one made so far (half
-    of reading a snapshot's time, measured). After it, the memory that making it used and
-    freed (rows read, the unpickler's buffers) is handed back to the system."""
+def building_index() -> Iterator[None]:
+    """How the index is made at start-up (benchmarks measure it the same way). While it is:
+    millions of new objects, none of them garbage, would set off the cycle collector again
+    and again, each time walking every one made so far (half of reading a snapshot's time,
+    measured). After it, the memory that making it used and freed (rows read, the
+    unpickler's buffers, postings before they were halved) is handed back to the system."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -7,7 +7,6 @@ Functions over plain lists and postings (ascending `array('I')` of slots); a slo
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -16,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from bot.core.matching.coded import CodedTexts, aligned
+from bot.core.matching.postings import bisect_posting_left, bisect_posting_right
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
@@ -65,7 +65,7 @@ def top_counted(slot_ref: Sequence[object], groups: list[Sequence[int]], budget:
         found = list(groups[0][: rerank * 8])
         for group in groups[1:4]:
             size = len(group)
-            narrowed = [s for s in found if (at := bisect_left(group, s)) < size
+            narrowed = [s for s in found if (at := bisect_posting_left(group, s)) < size
                         and group[at] == s]
             if narrowed:
                 found = narrowed
@@ -428,9 +428,9 @@ def _first_common(mine: list[Sequence[int]], theirs: list[Sequence[int]], most: 
     # As if the words were independent: where `most` in common are expected, and a margin.
     bound = int(most * (last + 1) ** 2 / (size_mine * size_theirs) * 1.25) + 64
     while True:
-        found = set(chain.from_iterable(p[: bisect_right(p, bound)] for p in mine))
+        found = set(chain.from_iterable(p[: bisect_posting_right(p, bound)] for p in mine))
         found.intersection_update(chain.from_iterable(
-            p[: bisect_right(p, bound)] for p in theirs))
+            p[: bisect_posting_right(p, bound)] for p in theirs))
         if len(found) >= most or bound >= last:
             return sorted(found)[:most]
         # Raised by the density found so far (at least doubled), so a few rounds at most.

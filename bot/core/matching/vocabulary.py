@@ -15,6 +15,9 @@ from itertools import repeat
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core.matching import postings as halving
+from bot.core.matching.postings import Halves, pack_all, packed
+
 MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
 PREFIX_WORDS = 40  # at most this many words complete a word being typed
 FAR_WORD = 5  # a word this long that no word is one typo from may be two typos from some
@@ -23,12 +26,12 @@ FAR_MOST = 8  # at most this many of those (the most used first)
 _append = array.append
 
 
-def drop_removed(postings: dict[str, array], alive: bytearray) -> None:
+def drop_removed(postings: dict[str, array | Halves], alive: bytearray) -> None:
     """Drop removed slots (those not `alive`) from every posting, in C; and empty postings."""
     for token, posting in list(postings.items()):
         kept = array("I", filter(alive.__getitem__, posting))
         if kept:
-            postings[token] = kept
+            postings[token] = packed(kept)
         else:
             del postings[token]
 
@@ -42,7 +45,8 @@ class Vocabulary:
     __slots__ = ("by_length", "deletes", "postings", "words")
 
     def __init__(self) -> None:
-        self.postings: dict[str, array] = {}  # word -> ascending slots
+        # word -> ascending slots (a long posting halved: postings.py)
+        self.postings: dict[str, array | Halves] = {}
         self.deletes: dict[str, str | list[str]] = {}  # delete-variant -> word(s)
         self.words: list[str] = []  # sorted, for words being typed
         # (length, letter) -> the words that long with that letter first or second, built
@@ -58,8 +62,11 @@ class Vocabulary:
                 if word not in postings:
                     postings[word] = array("I")
                     self._learn(word)
-        # Append the slot to every word's posting in one loop in C (start-up time).
-        any(map(_append, map(postings.__getitem__, words), repeat(slot)))
+        for word in words:
+            posting = postings[word]
+            posting.append(slot)
+            if type(posting) is array and len(posting) >= halving.PACK_FROM:
+                postings[word] = Halves.of(posting)
 
     def add_all(self, texts: Sequence[str],
                 split: Callable[[str], Iterable[str]] = str.split) -> None:
@@ -83,6 +90,7 @@ class Vocabulary:
                         if word not in postings:
                             postings[word] = array("I")
             any(map(_append, map(getitem, words), repeat(slot)))
+        pack_all(postings)
         self.words = sorted(postings)
         self.by_length = None
         for word in postings:  # in the order first seen, as `add` learns them

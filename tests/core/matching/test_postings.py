@@ -1,0 +1,108 @@
+"""Halved postings (postings.py): the same slots as the `array` they replace, whatever is
+asked of them, and an index holding them answers as one holding arrays."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from array import array
+
+import pytest
+
+from bot.core import snapshot
+from bot.core.catalog import Catalog
+from bot.core.matching import EntryRef, FuzzyIndex, postings, text_index
+from bot.core.matching.postings import Halves
+from bot.core.snapshot import Header
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_halves_hold_the_same_slots_as_the_array(seed: int) -> None:
+    rng = random.Random(seed)
+    top = rng.choice([50, 70_000, 1_000_000, 2**32 - 1])  # one block, a few, many, the last
+    slots = array("I", sorted(rng.sample(range(top), min(rng.choice([0, 1, 7, 3_000]), top))))
+    halves = Halves.of(slots)
+    assert len(halves) == len(slots) and list(halves) == list(slots)
+    for _ in range(30):
+        start, stop = sorted(rng.randrange(-5, len(slots) + 6) for _ in range(2))
+        assert halves[start:stop] == slots[start:stop]
+        assert halves[:stop] == slots[:stop] and halves[::3] == slots[::3]
+        if slots:
+            at = rng.randrange(-len(slots), len(slots))
+            assert halves[at] == slots[at]
+        slot = rng.randrange(-3, top + 70_000)
+        assert halves.bisect_left(slot) == bisect.bisect_left(slots, slot)
+        assert halves.bisect_right(slot) == bisect.bisect_right(slots, slot)
+        assert (slot in halves) == (slot in set(slots))
+    appended = Halves()
+    for slot in slots:
+        appended.append(slot)
+    assert appended == halves
+    with pytest.raises(IndexError):
+        halves[len(slots)]
+
+
+_WORDS = ["the", "of", "and", "we", "city", "police", "will", "not", "our", "job",
+          "sanctuary", "immigrants", "protect", "families", "federal", "law", "mayor"]
+
+
+def _statements(count: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(_WORDS) for _ in range(rng.randrange(6, 14))) + f" n{i}"
+            for i in range(count)]
+
+
+def _index(texts: list[str]) -> FuzzyIndex:
+    index = text_index(full_scan_below=0)
+    for i, text in enumerate(texts):
+        index.put(EntryRef("statement", i + 1), f"Speaker {i % 5}", [text])
+    return index
+
+
+_QUERIES = ["we will not", "police protect our families", "not our job", "sanctuary cty",
+            "federal law the mayor", "imigrants and", "the of and", "job n17", "famlies fedral",
+            "city police will not protect"]
+
+
+def _answers(index: FuzzyIndex) -> list[object]:
+    return [[(h.ref, round(h.score, 3)) for h in index.search(q)] for q in _QUERIES] + [
+        [h.ref for h in index.search(q[:n], quick=True)] for q in _QUERIES for n in (3, 6, 11)]
+
+
+def test_an_index_of_halved_postings_answers_as_one_of_arrays(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _statements(2_500)
+    monkeypatch.setattr(postings, "PACK_FROM", 10**9)
+    plain = _index(texts)
+    monkeypatch.setattr(postings, "PACK_FROM", 1)
+    halved = _index(texts)
+    shard = halved._shards[0]
+    assert shard.words is not None
+    assert all(type(p) is Halves for p in shard.words.postings.values())
+    assert _answers(halved) == _answers(plain)
+    # removed, compacted, then added to: still the same answers
+    for index in (plain, halved):
+        for n in range(1, 2_500, 3):
+            index.remove(EntryRef("statement", n))
+        index.compact()
+        for i, text in enumerate(_statements(300, seed=9)):
+            index.put(EntryRef("statement", 10_000 + i), "New", [text])
+    assert all(type(p) is Halves for p in shard.words.postings.values())
+    assert _answers(halved) == _answers(plain)
+
+
+def test_halved_postings_are_read_back_from_a_snapshot(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postings, "PACK_FROM", 100)
+    catalog = Catalog()
+    for i, text in enumerate(_statements(1_200)):
+        catalog.indexes["statement"].put(EntryRef("statement", i + 1), "Speaker", [text])
+    path = tmp_path / "index"
+    snapshot.write(path, Header(snapshot.FORMAT, snapshot.code_version(), "all", 1, ("x",), (),
+                                1_200), catalog)
+    _, read_back = snapshot.read(path, "all")
+    back = read_back().indexes["statement"]
+    words = back._shards[0].words
+    assert words is not None and type(words.postings["the"]) is Halves
+    saved = catalog.indexes["statement"]
+    assert [back.search(q) for q in _QUERIES] == [saved.search(q) for q in _QUERIES]
