@@ -66,7 +66,7 @@ from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
 from bot.core.matching.packed import PackedDisplay
 from bot.core.matching.scoring import JudgeMany, Scorer
-from bot.core.matching.vocabulary import PREFIX_WORDS, Vocabulary, drop_removed
+from bot.core.matching.vocabulary import FAR_WORD, PREFIX_WORDS, Vocabulary, drop_removed
 
 _append = array.append
 SCAN_MOST = 10_000  # documents of the rarest word checked for the phrase, at most
@@ -658,10 +658,17 @@ class FuzzyIndex:
         and whether every word typed was found so."""
         vocabulary, words = shard.words, query.words
         options = vocabulary.options(words, len(shard.texts))
+        all_known = all(options.values())
+        if not query.quick:
+            # A long word no word is one typo from may be two from one ("dralidema" for
+            # "draildeam", two letters swapped twice): else only the name's other words
+            # would count, shared by hundreds of names.
+            for word, found in options.items():
+                if not found and len(word) >= FAR_WORD:
+                    options[word] = vocabulary.far_words(word)
         groups = word_groups(options, vocabulary.postings, self._posting_budget)
         rerank = self._rerank // 2 if query.quick else self._rerank
-        found = top_counted(shard.slot_ref, groups, self._posting_budget, rerank)
-        return found, all(options.values())
+        return top_counted(shard.slot_ref, groups, self._posting_budget, rerank), all_known
 
     def _name_candidates(self, shard: _Shard, query: _Query) -> list[int]:
         if query.grams is None:

@@ -43,6 +43,24 @@ def test_a_misspelt_long_word_finds_its_name_among_many_with_the_same_surname() 
         assert index.search(query)[0].ref == ref, query
 
 
+def test_a_word_two_swaps_off_finds_its_name_among_many_with_the_same_first_word() -> None:
+    # "dralidema": "draildeam" with two pairs of letters swapped; no word is one typo (nor
+    # two deletions) away. Its trigrams are in thousands of names ("o dra"), so only the
+    # first word would count, and 200 names share it (more than are ranked), each holding
+    # some rarer trigram of the typo ("ide", "dem", "ema", "ali"), which the right one lacks.
+    index = name_index(full_scan_below=0)
+    rng = random.Random(9)
+    names = [f"{_name(rng)}o Dra{_name(rng).lower()}" for _ in range(4_000)]
+    pieces = ["ide", "dem", "ema", "ali"]
+    names += [f"Stailmovo {rng.choice(_SYLLABLES).title()}{rng.choice(pieces)}"
+              f"{rng.choice(_SYLLABLES)}" for _ in range(200)]
+    for i, name in enumerate(names):
+        index.put(EntryRef("official", i), name, [name])
+    ref = EntryRef("official", 9_999)
+    index.put(ref, "Stailmovo Draildeam", ["Stailmovo Draildeam"])
+    assert index.search("stailmovo dralidema")[0].ref == ref
+
+
 def test_every_word_right_finds_the_name_and_aliases_too() -> None:
     names, index = _crowd("Pyndbu", 300)
     ref = EntryRef("official", 9_999)
