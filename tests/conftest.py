@@ -4,6 +4,7 @@ test directory asks for both backends (tests/core/conftest.py), a real PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 import uuid
@@ -16,6 +17,14 @@ import pytest
 from bot.core.bootstrap import Core, start_core
 from bot.core.store import Store
 from tests.e2e.fake_discord import FakeDiscord
+
+
+@pytest.fixture(autouse=True)
+def _collected_again() -> Iterator[None]:
+    """`start_core` sets what exists once it is ready apart from the cycle collector
+    (`gc.freeze`) for the life of the process; a test's process goes on to other tests."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
