@@ -659,15 +659,17 @@ class FuzzyIndex:
         vocabulary, words = shard.words, query.words
         options = vocabulary.options(words, len(shard.texts))
         all_known = all(options.values())
-        if not query.quick:
+        rerank = self._rerank // 2 if query.quick else self._rerank
+        postings = vocabulary.postings
+        if not all_known and not query.quick and sum(
+                len(postings[w]) for found in options.values() for w in found) > rerank:
             # A long word no word is one typo from may be two from one ("dralidema" for
             # "draildeam", two letters swapped twice): else only the name's other words
-            # would count, shared by hundreds of names.
+            # would count, shared by more names than are ranked.
             for word, found in options.items():
                 if not found and len(word) >= FAR_WORD:
                     options[word] = vocabulary.far_words(word)
-        groups = word_groups(options, vocabulary.postings, self._posting_budget)
-        rerank = self._rerank // 2 if query.quick else self._rerank
+        groups = word_groups(options, postings, self._posting_budget)
         return top_counted(shard.slot_ref, groups, self._posting_budget, rerank), all_known
 
     def _name_candidates(self, shard: _Shard, query: _Query) -> list[int]:
