@@ -65,6 +65,7 @@ from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
 from bot.core.matching.packed import PackedDisplay
+from bot.core.matching.postings import pack_all
 from bot.core.matching.scoring import JudgeMany, Scorer
 from bot.core.matching.vocabulary import FAR_WORD, PREFIX_WORDS, Vocabulary, drop_removed
 
@@ -101,10 +102,10 @@ class _Shard:
         self.number = number  # the scope's, in its index
         self.texts: list[str] | CodedTexts = []  # normalised; "" once removed
         self.display: list[str] | PackedDisplay = []  # as given; "" once removed
-        # The entry's code (`_code`) per slot, 0 once removed: 8 bytes a slot, where an
-        # EntryRef and dict entries per entry cost ten times that at a million statements.
-        # An entry's slots are consecutive.
-        self.slot_ref = array("q")
+        # The entry's code (`_code`) per slot, 0 once removed: 4 bytes a slot (8 once an id
+        # passes 2**30), where an EntryRef and dict entries per entry cost twenty times that
+        # at a million statements. An entry's slots are consecutive.
+        self.slot_ref = array("I")
         self.label_at: list[str] = []  # the entry's label (one object per entry) per slot
         self.entries = 0  # how many are live
         self.words: Vocabulary | None = None  # None while the shard is ranked whole
@@ -342,7 +343,11 @@ class FuzzyIndex:
                 _uncode(shard)
                 shard.texts.append(norm)
             shard.display.append(text)
-            shard.slot_ref.append(code)
+            try:
+                shard.slot_ref.append(code)
+            except OverflowError:  # an id past 2**30: every code in 8 bytes from now on
+                shard.slot_ref = array("q", shard.slot_ref)
+                shard.slot_ref.append(code)
             shard.label_at.append(label)
             if shard.words is not None:
                 self._post(shard, norm, slot)
@@ -406,6 +411,7 @@ class FuzzyIndex:
                         if gram not in postings:
                             postings[gram] = array("I")
                 any(map(_append, map(getitem, grams), repeat(slot)))
+        pack_all(postings)
 
     def remove(self, ref: EntryRef) -> None:
         place = self._place(ref)

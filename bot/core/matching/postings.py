@@ -18,7 +18,7 @@ from collections.abc import Iterator, MutableMapping, Sequence
 from itertools import chain
 from typing import overload
 
-PACK_FROM = 1_024  # postings at least this long are held as `Halves`
+PACK_FROM = 256  # postings at least this long are held as `Halves`
 _BLOCK_BITS = 16
 _LOW = (1 << _BLOCK_BITS) - 1
 _LITTLE = sys.byteorder == "little"

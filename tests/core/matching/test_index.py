@@ -109,6 +109,22 @@ def test_put_replace_remove(index: FuzzyIndex) -> None:
 
 
 @pytest.mark.parametrize("index", _indexes())
+def test_an_id_past_what_four_bytes_hold_is_found_with_those_before_it(index: FuzzyIndex
+                                                                       ) -> None:
+    rng = random.Random(2)
+    for i in range(300):
+        index.put(EntryRef("statement", i), f"n{i}", [f"{_word(rng)} {_word(rng)} {_word(rng)}"])
+    big = EntryRef("statement", 2**40 + 7)
+    index.put(big, "Quintessa Marbleworth", ["quintessa marbleworth spoke of harbours"])
+    index.put(EntryRef("statement", 300), "Ottoline Brackenbury", ["ottoline brackenbury"])
+    assert index.search("quintessa marbleworth")[0].ref == big
+    assert index.search("ottoline brackenbury")[0].ref == EntryRef("statement", 300)
+    assert index.label(big) == "Quintessa Marbleworth"
+    index.remove(big)
+    assert all(h.ref != big for h in index.search("quintessa marbleworth harbours"))
+
+
+@pytest.mark.parametrize("index", _indexes())
 def test_scopes(index: FuzzyIndex) -> None:
     mine = EntryRef("city", 1)
     other = EntryRef("city", 2)
