@@ -119,17 +119,6 @@ class CodedTexts:
     def append(self, norm: str) -> None:
         self.codes.append(self.encode(norm))
 
-    def __getstate__(self) -> tuple[Any, ...]:
-        # The codes as one bytes (none holds a newline): pickled one by one, a million of
-        # them each took an entry of the unpickler's memo (its peak) and left the heap in
-        # pieces, 28 MB more resident than the index built from the store (measured).
-        return (self.chars, self.late, self.ordered, self.spelt, len(self.codes),
-                b"\n".join(self.codes))
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.chars, self.late, self.ordered, self.spelt, count, joined = state
-        self.codes = joined.split(b"\n") if count else []
-
     def __len__(self) -> int:
         return len(self.codes)
 

@@ -3,7 +3,6 @@ a word, read back as they were, and found by the phrase scan as plain texts are.
 
 from __future__ import annotations
 
-import pickle
 import random
 import re
 import sys
@@ -42,21 +41,6 @@ def test_coded_texts_read_back_as_given_and_cleared_when_removed() -> None:
     # each word is two bytes, and no byte is a newline (it parts the texts scanned)
     assert len(coded.codes[0]) == 2 * len(texts[0].split())
     assert not any(b"\n" in code for code in coded.codes)
-
-
-def test_coded_texts_pickled_read_back_the_same_and_go_on_coding() -> None:
-    for texts in ([], [""], _texts(300, random.Random(2))):
-        coded = CodedTexts(texts)
-        coded.append("a brand new word zebra")
-        coded.append("")
-        if len(coded) > 3:
-            coded[1] = ""
-        back = pickle.loads(pickle.dumps(coded))
-        assert list(back) == list(coded) and back.codes == coded.codes
-        back.append("zebra and another new one")
-        assert back[len(back) - 1] == "zebra and another new one"
-        assert back.beginning("zeb") == coded.beginning("zeb")
-    assert pickle.loads(pickle.dumps(CodedTexts([]))).codes == []
 
 
 def test_beginning_lists_exactly_the_words_a_prefix_begins() -> None:
