@@ -65,7 +65,7 @@ from bot.core.matching.judge import judge_fragments, judge_names
 from bot.core.matching.model import GLOBAL, EntryKind, EntryRef, Hit
 from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, trigrams
 from bot.core.matching.packed import PackedDisplay
-from bot.core.matching.postings import pack_all
+from bot.core.matching.postings import pack_all, postings_from, postings_state
 from bot.core.matching.scoring import JudgeMany, Scorer
 from bot.core.matching.vocabulary import FAR_WORD, PREFIX_WORDS, Vocabulary, drop_removed
 
@@ -115,6 +115,26 @@ class _Shard:
         self.labels: list[tuple[str, EntryRef]] | None = None
         self.by_text: array | None = None  # slots sorted by their text, for prefixes
         self.dead = 0
+
+    def __getstate__(self) -> dict[str, object]:
+        state = {name: getattr(self, name) for name in self.__slots__}
+        if self.postings is not None:
+            # A statement shard's postings are its words' (read back as the same dict);
+            # a name shard's trigrams, packed as the words' are (postings.py)
+            state["postings"] = ("words" if self.words is not None
+                                 and self.postings is self.words.postings
+                                 else postings_state(self.postings))
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        postings = state.pop("postings")
+        for name, value in state.items():
+            setattr(self, name, value)
+        if postings == "words":
+            assert self.words is not None
+            self.postings = self.words.postings
+        else:
+            self.postings = None if postings is None else postings_from(postings)  # type: ignore[arg-type]
 
     def live(self) -> int:
         return len(self.texts) - self.dead

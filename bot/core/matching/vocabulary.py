@@ -16,7 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.matching import postings as halving
-from bot.core.matching.postings import Halves, pack_all, packed
+from bot.core.matching.postings import Halves, pack_all, packed, postings_from, postings_state
 
 MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
 PREFIX_WORDS = 40  # at most this many words complete a word being typed
@@ -53,6 +53,14 @@ class Vocabulary:
         # when a word two typos off is first looked for (rarely: most typos are one edit,
         # found through `deletes`)
         self.by_length: dict[tuple[int, str], list[str]] | None = None
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return postings_state(self.postings), self.deletes, self.words  # (by_length: a cache)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        postings, self.deletes, self.words = state  # type: ignore[assignment]
+        self.postings = postings_from(postings)  # type: ignore[arg-type]
+        self.by_length = None
 
     def add(self, words: set[str], slot: int) -> None:
         """Post `slot` (the newest) under each of its words."""

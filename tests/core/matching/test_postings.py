@@ -97,12 +97,24 @@ def test_halved_postings_are_read_back_from_a_snapshot(
     catalog = Catalog()
     for i, text in enumerate(_statements(1_200)):
         catalog.indexes["statement"].put(EntryRef("statement", i + 1), "Speaker", [text])
+    for i in range(400):  # names: their trigram postings are kept beside the words'
+        name = f"Mayor {_WORDS[i % len(_WORDS)].title()} Name{i:03d}"
+        catalog.indexes["official"].put(EntryRef("official", i + 1), name, [name])
     path = tmp_path / "index"
     snapshot.write(path, Header(snapshot.FORMAT, snapshot.code_version(), "all", 1, ("x",), (),
-                                1_200), catalog)
+                                1_600), catalog)
     _, read_back = snapshot.read(path, "all")
-    back = read_back().indexes["statement"]
-    words = back._shards[0].words
-    assert words is not None and type(words.postings["the"]) is Halves
+    catalog_back = read_back()
+    back = catalog_back.indexes["statement"]
+    shard = back._shards[0]
+    assert shard.words is not None and type(shard.words.postings["the"]) is Halves
+    assert shard.postings is shard.words.postings  # one dict, as built
     saved = catalog.indexes["statement"]
+    assert shard.words.postings == saved._shards[0].words.postings
     assert [back.search(q) for q in _QUERIES] == [saved.search(q) for q in _QUERIES]
+    names, names_back = catalog.indexes["official"], catalog_back.indexes["official"]
+    assert names._shards[0].postings and names_back._shards[0].postings == names._shards[0].postings
+    for query in ("mayor polce name017", "name3", "famlies"):
+        assert names_back.search(query) == names.search(query)
+    shard.words.postings["the"].append(10**6)  # and it goes on being added to
+    assert shard.postings["the"][-1] == 10**6
