@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from itertools import chain
 from typing import overload
 
@@ -30,11 +30,9 @@ class Halves(Sequence[int]):
 
     __slots__ = ("lows", "starts")
 
-    def __init__(self, slots: Sequence[int] = ()) -> None:
+    def __init__(self) -> None:
         self.lows = array("H")
         self.starts = array("I")  # block b's first place in `lows` (b: a slot's high half)
-        for slot in slots:
-            self.append(slot)
 
     @classmethod
     def of(cls, slots: array) -> Halves:
@@ -117,13 +115,13 @@ class Halves(Sequence[int]):
     def bisect_right(self, slot: int) -> int:
         return self._bisect(slot, bisect_right)
 
-    def _bisect(self, slot: int, how: object) -> int:
+    def _bisect(self, slot: int, how: Callable[..., int]) -> int:
         if slot < 0:
             return 0
         block = slot >> _BLOCK_BITS
         if block >= len(self.starts):
             return len(self.lows)
-        return how(self.lows, slot & _LOW, self.starts[block], self._end(block))  # type: ignore[operator]
+        return how(self.lows, slot & _LOW, self.starts[block], self._end(block))
 
     def append(self, slot: int) -> None:
         """Add `slot`, which is above every slot held (the newest document)."""

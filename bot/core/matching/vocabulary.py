@@ -15,7 +15,6 @@ from itertools import repeat
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.core.matching import postings as halving
 from bot.core.matching.postings import Halves, pack_all, packed, postings_from, postings_state
 
 MIN_TYPO_WORD = 4  # shorter words are matched exactly (a typo'd "of" is just noise)
@@ -73,8 +72,8 @@ class Vocabulary:
         for word in words:
             posting = postings[word]
             posting.append(slot)
-            if type(posting) is array and len(posting) >= halving.PACK_FROM:
-                postings[word] = Halves.of(posting)
+            if type(posting) is array:  # halved once it grows long enough
+                postings[word] = packed(posting)
 
     def add_all(self, texts: Sequence[str],
                 split: Callable[[str], Iterable[str]] = str.split) -> None:
