@@ -276,6 +276,7 @@ def test_a_big_shard_with_its_postings_reads_back_the_same(tmp_path: Path) -> No
         catalog.indexes["official"].put(EntryRef("official", n + 1), f"Mayor Name{n:03d}",
                                         [f"Mayor Name{n:03d}", f"Nick{n:03d}"])
     catalog.indexes["statement"].warm()
+    catalog.indexes["official"].warm()  # its labels sorted, for the empty box
     path = tmp_path / "index"
     header = Header(snapshot.FORMAT, snapshot.code_version(), "all", 1, ("x",), (), 1200)
     snapshot.write(path, header, catalog)
@@ -286,6 +287,15 @@ def test_a_big_shard_with_its_postings_reads_back_the_same(tmp_path: Path) -> No
         saved = catalog.indexes[kind].search(query)  # type: ignore[index]
         assert saved and back.indexes[kind].search(query) == saved  # type: ignore[index]
     assert back.indexes["statement"]._shards[0].words is not None  # (postings were there)
+    # The sorted labels are read back as pairs of a label and an entry, as they were saved
+    labels = back.indexes["official"]._shards[0].labels
+    assert labels is not None and labels == catalog.indexes["official"]._shards[0].labels
+    assert all(type(ref) is EntryRef for _, ref in labels)
+    assert back.indexes["official"].first_entries([0], 3) == [
+        ("Mayor Name000", EntryRef("official", 1)), ("Mayor Name001", EntryRef("official", 2)),
+        ("Mayor Name002", EntryRef("official", 3))]
+    back.indexes["official"].put(EntryRef("official", 999), "Mayor Aaron", ["Mayor Aaron"])
+    assert back.indexes["official"].first_labels([0], 2) == ["Mayor Aaron", "Mayor Name000"]
 
 
 @pytest.mark.sqlite_only

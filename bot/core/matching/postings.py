@@ -168,29 +168,42 @@ def bisect_posting_right(posting: Sequence[int], slot: int) -> int:
 
 
 def postings_state(postings: dict[str, array | Halves]) -> tuple[object, ...]:
-    """A postings dict as a snapshot holds it: the arrays' slots in one bytes. Pickled one
-    by one, each array's bytes was a temporary object between the arrays read back, and
-    unpickling left the heap in pieces (27 MB more resident than built, at a million)."""
+    """A postings dict as a snapshot holds it: every posting's numbers in a few bytes.
+    Pickled one by one, each array's bytes and arguments were temporary objects the
+    unpickler kept to its end between the arrays it read back, and freed then: the heap
+    was left in pieces (27 MB more resident than built, at a million)."""
     values = postings.values()
     arrays = [p for p in values if type(p) is array]
+    halved = [p for p in values if type(p) is not array]
     assert all(p.typecode == "I" for p in arrays)
-    lengths = array("q", [len(p) if type(p) is array else -1 for p in values])
+    # An array's length, or -1 - a halved one's (whose blocks are in `blocks`)
+    lengths = array("q", [len(p) if type(p) is array else -1 - len(p) for p in values])
     return (list(postings), lengths, b"".join(map(array.tobytes, arrays)),
-            [p for p in values if type(p) is not array])
+            array("q", [len(p.starts) for p in halved]),
+            b"".join(p.lows.tobytes() for p in halved),
+            b"".join(p.starts.tobytes() for p in halved))
 
 
 def postings_from(state: tuple[object, ...]) -> dict[str, array | Halves]:
     """`postings_state` read back, in the same order."""
-    keys, lengths, slots, halved = state
-    view, more = memoryview(slots), iter(halved)  # type: ignore[arg-type, call-overload]
+    keys, lengths, slots, blocks, lows, starts = state
+    view, low_view, start_view = (memoryview(slots), memoryview(lows),  # type: ignore[arg-type]
+                                  memoryview(starts))  # type: ignore[arg-type]
+    each_blocks = iter(blocks)  # type: ignore[call-overload]
     postings: dict[str, array | Halves] = {}
-    at = 0
+    at = low_at = start_at = 0
     for key, length in zip(keys, lengths, strict=True):  # type: ignore[call-overload]
-        if length < 0:
-            postings[key] = next(more)
+        if length >= 0:
+            posting = array("I")
+            posting.frombytes(view[at : at + 4 * length])
+            at += 4 * length
+            postings[key] = posting
             continue
-        posting = array("I")
-        posting.frombytes(view[at : at + 4 * length])
-        at += 4 * length
-        postings[key] = posting
+        halves = Halves()
+        length, count = -1 - length, next(each_blocks)
+        halves.lows.frombytes(low_view[low_at : low_at + 2 * length])
+        halves.starts.frombytes(start_view[start_at : start_at + 4 * count])
+        low_at += 2 * length
+        start_at += 4 * count
+        postings[key] = halves
     return postings
