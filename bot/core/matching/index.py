@@ -727,6 +727,7 @@ class FuzzyIndex:
         rerank = self._rerank // 3 if query.quick else self._rerank
         options: dict[str, list[str]] = {}
         counted_by: dict[str, list[str]] = {}
+        scanned: tuple[dict[str, list[str]], int] | None = None  # the last pass's, if it read
         for mode in ("strict",) if query.quick else ("strict", "loose", "wild"):
             # First each known word as itself; then, if no document holds that phrase,
             # every word of 3+ letters may be misspelt, even into another real word; last,
@@ -748,6 +749,9 @@ class FuzzyIndex:
             if not loose and not query.quick and not all(options.values()):
                 continue  # a word nothing stands for yet: two typos, looked for loosely
             most = SCAN_QUICK if query.quick else SCAN_LOOSE if mode == "loose" else SCAN_MOST
+            if scanned is not None and scanned[0] == options and most <= scanned[1]:
+                continue  # the same words read as the last pass read them, in fewer documents
+            scanned = options, most
             anchors = sizes
             last = words[-1]
             if (query.quick and len(sizes) > 1 and words.count(last) == 1

@@ -123,6 +123,25 @@ class Halves(Sequence[int]):
             return len(self.lows)
         return how(self.lows, slot & _LOW, self.starts[block], self._end(block))
 
+    def members(self, slots: list[int]) -> list[int]:
+        """Those of the ascending `slots` held here: bisected for each within its block's
+        lows, in C (through `bisect_left` a slot costs 2.5 us in Python; this, a fifth)."""
+        found: list[int] = []
+        starts, lows = self.starts, self.lows
+        at, count = 0, len(slots)
+        while at < count:
+            block = slots[at] >> _BLOCK_BITS
+            if block >= len(starts):
+                break
+            low, high = starts[block], self._end(block)
+            end = bisect_left(slots, (block + 1) << _BLOCK_BITS, at)
+            if high > low:
+                found += [s for s in slots[at:end]
+                          if (place := bisect_left(lows, s & _LOW, low, high)) < high
+                          and lows[place] == s & _LOW]
+            at = end
+        return found
+
     def append(self, slot: int) -> None:
         """Add `slot`, which is above every slot held (the newest document)."""
         block = slot >> _BLOCK_BITS

@@ -34,6 +34,10 @@ def test_halves_hold_the_same_slots_as_the_array(seed: int) -> None:
         assert halves.bisect_left(slot) == bisect.bisect_left(slots, slot)
         assert halves.bisect_right(slot) == bisect.bisect_right(slots, slot)
         assert (slot in halves) == (slot in set(slots))
+    # which of some ascending slots it holds: those held, half of them, and others
+    asked = sorted({*rng.sample(list(slots), len(slots) // 2),
+                    *(rng.randrange(top + 70_000) for _ in range(200))})
+    assert halves.members(asked) == [s for s in asked if s in set(slots)]
     appended = Halves()
     for slot in slots:
         appended.append(slot)
