@@ -277,6 +277,7 @@ def test_a_big_shard_with_its_postings_reads_back_the_same(tmp_path: Path) -> No
                                         [f"Mayor Name{n:03d}", f"Nick{n:03d}"])
     catalog.indexes["statement"].warm()
     catalog.indexes["official"].warm()  # its labels sorted, for the empty box
+    first_statements = catalog.indexes["statement"].first_entries([0], 4)  # (sorted now)
     path = tmp_path / "index"
     header = Header(snapshot.FORMAT, snapshot.code_version(), "all", 1, ("x",), (), 1200)
     snapshot.write(path, header, catalog)
@@ -294,6 +295,8 @@ def test_a_big_shard_with_its_postings_reads_back_the_same(tmp_path: Path) -> No
     assert back.indexes["official"].first_entries([0], 3) == [
         ("Mayor Name000", EntryRef("official", 1)), ("Mayor Name001", EntryRef("official", 2)),
         ("Mayor Name002", EntryRef("official", 3))]
+    assert back.indexes["statement"]._shards[0].labels is not None
+    assert back.indexes["statement"].first_entries([0], 4) == first_statements
     back.indexes["official"].put(EntryRef("official", 999), "Mayor Aaron", ["Mayor Aaron"])
     assert back.indexes["official"].first_labels([0], 2) == ["Mayor Aaron", "Mayor Name000"]
 

@@ -142,7 +142,9 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
     word spelled as itself or one of its stand-ins. The last word may be unfinished, and
     `in` finds it as the start of a longer word too. With `enough` (autocomplete), the
     scan stops once that many are found, the phrase as typed first. With `keep`, only the
-    first that many found (in the order scanned) are returned: the scan stops at them."""
+    first that many found (in the order scanned) are returned: the scan stops at them.
+    With the same words and options, a smaller `most` reads only documents a larger one
+    reads (`_fragment_candidates` relies on it to skip a pass that would find nothing new)."""
     unknown = sum(not options[w] for w in words)
     if unknown and (enough is not None or unknown * 2 >= len(words)):
         return []

@@ -124,21 +124,12 @@ class _Shard:
             state["postings"] = ("words" if self.words is not None
                                  and self.postings is self.words.postings
                                  else postings_state(self.postings))
-        if self.labels is not None:
-            # Labels and codes, not pairs: an EntryRef is pickled with a tuple of its
-            # arguments, which the unpickler keeps to the end, then frees: 7 MB in holes
-            # between what it kept, at a million entries
-            state["labels"] = ([label for label, _ in self.labels],
-                               array("q", [_code(ref) for _, ref in self.labels]))
+        state["labels"] = _labels_state(self.labels)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         postings = state.pop("postings")
-        labels = state.pop("labels")
-        if labels is not None:
-            texts, codes = labels  # type: ignore[misc]
-            labels = list(zip(texts, map(_ref, codes), strict=True))
-        self.labels = labels  # type: ignore[assignment]
+        self.labels = _labels_from(state.pop("labels"))  # type: ignore[arg-type]
         for name, value in state.items():
             setattr(self, name, value)
         if postings == "words":
@@ -190,6 +181,24 @@ _new_ref = tuple.__new__  # a named tuple built in C, not through its Python-lev
 def _ref(code: int) -> EntryRef:
     code -= 1
     return _new_ref(EntryRef, (_KINDS[code & 3], code >> 2))  # type: ignore[return-value]
+
+
+def _labels_state(labels: list[tuple[str, EntryRef]] | None
+                  ) -> tuple[list[str], array] | None:
+    """A shard's sorted labels as a snapshot holds them: the labels, and their entries'
+    codes. Pickled as pairs, each EntryRef came with a tuple of its arguments that the
+    unpickler kept to its end and then freed: 7 MB in holes between what it kept, at a
+    million entries."""
+    if labels is None:
+        return None
+    return [label for label, _ in labels], array("q", [_code(ref) for _, ref in labels])
+
+
+def _labels_from(state: tuple[list[str], array] | None) -> list[tuple[str, EntryRef]] | None:
+    if state is None:
+        return None
+    labels, codes = state
+    return list(zip(labels, map(_ref, codes), strict=True))
 
 
 @dataclass(slots=True)
@@ -727,7 +736,7 @@ class FuzzyIndex:
         rerank = self._rerank // 3 if query.quick else self._rerank
         options: dict[str, list[str]] = {}
         counted_by: dict[str, list[str]] = {}
-        scanned: tuple[dict[str, list[str]], int] | None = None  # the last pass's, if it read
+        scanned: tuple[dict[str, list[str]], int] | None = None  # (options, most) last scanned
         for mode in ("strict",) if query.quick else ("strict", "loose", "wild"):
             # First each known word as itself; then, if no document holds that phrase,
             # every word of 3+ letters may be misspelt, even into another real word; last,
@@ -750,7 +759,9 @@ class FuzzyIndex:
                 continue  # a word nothing stands for yet: two typos, looked for loosely
             most = SCAN_QUICK if query.quick else SCAN_LOOSE if mode == "loose" else SCAN_MOST
             if scanned is not None and scanned[0] == options and most <= scanned[1]:
-                continue  # the same words read as the last pass read them, in fewer documents
+                # the same words as the last scan, in some of its documents
+                # (`phrase_matches`): it would find nothing that one did not
+                continue
             scanned = options, most
             anchors = sizes
             last = words[-1]

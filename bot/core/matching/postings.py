@@ -173,13 +173,6 @@ def pack_all(postings: MutableMapping[str, array | Halves]) -> None:
             postings[token] = Halves.of(posting)
 
 
-def bisect_posting_left(posting: Sequence[int], slot: int) -> int:
-    """`bisect.bisect_left` in C for either kind of posting."""
-    if type(posting) is Halves:
-        return posting.bisect_left(slot)
-    return bisect_left(posting, slot)
-
-
 def bisect_posting_right(posting: Sequence[int], slot: int) -> int:
     if type(posting) is Halves:
         return posting.bisect_right(slot)

@@ -164,3 +164,21 @@ def test_a_word_spelt_right_stands_for_itself_when_its_stand_ins_are_common() ->
     meant = EntryRef("statement", 1_000)
     index.put(meant, "it", ["that is not our job nor will it be"])
     assert _top(index, "not my job") == meant
+
+
+def test_the_loose_pass_does_not_scan_again_what_the_strict_one_read(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Words nothing else is one typo from have the same stand-ins loosely: the loose pass
+    would read some of the same documents for the same phrase, and find nothing new."""
+    import bot.core.matching.index as index_module
+
+    index = _crowd()
+    calls: list[int] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[5])  # `most`
+        return phrase_matches(*args, **kwargs)
+
+    monkeypatch.setattr(index_module, "phrase_matches", counted)
+    hits = index.search("that be the of and to a that be")  # in no statement word for word
+    assert calls == [index_module.SCAN_MOST]
+    assert hits  # ranked by the words they have

@@ -122,3 +122,17 @@ def test_halved_postings_are_read_back_from_a_snapshot(
         assert names_back.search(query) == names.search(query)
     shard.words.postings["the"].append(10**6)  # and it goes on being added to
     assert shard.postings["the"][-1] == 10**6
+
+
+def test_a_postings_dict_reads_back_with_each_posting_of_its_kind() -> None:
+    rng = random.Random(11)
+    found: dict[str, array | Halves] = {"empty": array("I"), "none halved": Halves()}
+    for n in range(30):
+        slots = array("I", sorted(rng.sample(range(300_000), rng.choice([1, 5, 400, 2_000]))))
+        # many blocks of 65,536 slots, or arrays, in the dict's order
+        found[f"w{n}"] = Halves.of(slots) if n % 3 == 0 else slots
+    back = postings.postings_from(postings.postings_state(found))
+    assert list(back) == list(found)
+    assert [type(p) for p in back.values()] == [type(p) for p in found.values()]
+    assert all(list(back[k]) == list(found[k]) for k in found)
+    assert max(len(p.starts) for p in back.values() if type(p) is Halves) > 2
