@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import sys
 import termios
@@ -31,6 +32,11 @@ class Terminal:
         pid, fd = pty.fork()
         if pid == 0:  # the child: size its terminal, then become citybot
             try:
+                # As a shell starts a program in the foreground: Ctrl-C not ignored, even
+                # when the suite itself was started in the background (`cmd &` in a script
+                # ignores SIGINT, and an exec'd Python keeps it ignored: no KeyboardInterrupt)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGQUIT, signal.SIG_DFL)
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
                 os.chdir(tmp_path)
                 os.execve(argv[0], argv, environment)
