@@ -7,7 +7,6 @@ Functions over plain lists and postings (ascending `array('I')` of slots); a slo
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -16,7 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from bot.core.matching.coded import CodedTexts, aligned
-from bot.core.matching.postings import Halves, bisect_posting_right
+from bot.core.matching.postings import bisect_posting_right, posting_members
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
@@ -65,7 +64,7 @@ def top_counted(slot_ref: Sequence[object], groups: list[Sequence[int]], budget:
         # (membership by bisecting, so a huge posting is never walked).
         found = list(groups[0][: rerank * 8])  # ascending, as every group is
         for group in groups[1:4]:
-            narrowed = _members(found, group)
+            narrowed = posting_members(group, found)
             if narrowed:
                 found = narrowed
             if len(found) <= rerank:
@@ -101,15 +100,6 @@ def top_counted(slot_ref: Sequence[object], groups: list[Sequence[int]], budget:
     top += islice(filter(live, compress(counts, map(threshold.__eq__, counts.values()))),
                   max(0, rerank - len(top)))
     return top[:rerank]
-
-
-def _members(slots: list[int], group: Sequence[int]) -> list[int]:
-    """The ascending `slots` that are in `group` (a posting, or a union of them, ascending),
-    bisected for each (a group of a million slots is never walked)."""
-    if type(group) is Halves:
-        return group.members(slots)
-    size = len(group)
-    return [s for s in slots if (at := bisect_left(group, s)) < size and group[at] == s]
 
 
 def _top_of_two(slot_ref: Sequence[object], groups: list[Sequence[int]], rerank: int

@@ -125,7 +125,7 @@ class Halves(Sequence[int]):
 
     def members(self, slots: list[int]) -> list[int]:
         """Those of the ascending `slots` held here: bisected for each within its block's
-        lows, in C (through `bisect_left` a slot costs 2.5 us in Python; this, a fifth)."""
+        lows, in C (through `bisect_left` a slot cost 3 us in Python; this, a third)."""
         found: list[int] = []
         starts, lows = self.starts, self.lows
         at, count = 0, len(slots)
@@ -177,6 +177,15 @@ def bisect_posting_right(posting: Sequence[int], slot: int) -> int:
     if type(posting) is Halves:
         return posting.bisect_right(slot)
     return bisect_right(posting, slot)
+
+
+def posting_members(posting: Sequence[int], slots: list[int]) -> list[int]:
+    """Those of the ascending `slots` in `posting` (either kind, or an ascending list),
+    bisected for each in C: a posting of a million slots is never walked."""
+    if type(posting) is Halves:
+        return posting.members(slots)
+    size = len(posting)
+    return [s for s in slots if (at := bisect_left(posting, s)) < size and posting[at] == s]
 
 
 def postings_state(postings: dict[str, array | Halves]) -> tuple[object, ...]:
