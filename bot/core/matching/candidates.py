@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.matching.coded import CodedTexts, aligned
 from bot.core.matching.postings import bisect_posting_right, posting_members
+from bot.core.matching.sorted_slots import BIG, common, held_by_all
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
@@ -236,20 +237,25 @@ def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[s
               spellings: list[list[str] | None], anchor: str, documents: int) -> list[int]:
     """`docs` (in their order) less those lacking a word the phrase has between two others,
     as itself or a stand-in (there it is a whole word: its postings say which documents
-    hold it), rarest first: a set intersection in C costs a fraction of reading a text.
+    hold it), rarest first: an intersection in C (a set's, or numpy's from `BIG` slots in
+    all: sorted_slots.py) costs a fraction of reading a text.
     A word in a third of the `documents` or in many times more than `docs` leaves them."""
     sizes = {at: sum(len(postings[w]) for w in spellings[at])  # type: ignore[union-attr]
              for at in range(1, len(words) - 1)
              if spellings[at] is not None and words[at] != anchor}
-    kept: set[int] | None = None
+    groups: list[list[Sequence[int]]] = []
     for at in sorted(sizes, key=sizes.__getitem__):
         if sizes[at] * 3 > documents or sizes[at] > NARROW_WALK * len(docs):
             break
-        if kept is None:
-            kept = set(docs)
-        kept.intersection_update(chain.from_iterable(
-            postings[w] for w in spellings[at]))  # type: ignore[union-attr]
-    return docs if kept is None else list(compress(docs, map(kept.__contains__, docs)))
+        groups.append([postings[w] for w in spellings[at]])  # type: ignore[union-attr]
+    if not groups:
+        return docs
+    if len(docs) + sum(map(len, chain.from_iterable(groups))) >= BIG:
+        return list(compress(docs, held_by_all(docs, groups)))
+    kept = set(docs)
+    for group in groups:
+        kept.intersection_update(chain.from_iterable(group))
+    return list(compress(docs, map(kept.__contains__, docs)))
 
 
 def _runs(spellings: Sequence[list[str] | None]) -> list[tuple[int, int]]:
@@ -417,7 +423,8 @@ def _first_common(mine: list[Sequence[int]], theirs: list[Sequence[int]], most: 
     """The first `most` slots in both unions of postings: what intersecting them whole
     gives, reading each posting only up to a slot bound (bisected), raised until enough
     are found. Two common words ("of", "the": 90,000 documents each at 100,000) have their
-    first thousands in common within the first few thousand slots."""
+    first thousands in common within the first few thousand slots. From `BIG` slots read
+    in all, numpy intersects them (sorted_slots.py)."""
     lists = [p for p in (*mine, *theirs) if p]
     if not lists:
         return []
@@ -428,13 +435,22 @@ def _first_common(mine: list[Sequence[int]], theirs: list[Sequence[int]], most: 
     # As if the words were independent: where `most` in common are expected, and a margin.
     bound = int(most * (last + 1) ** 2 / (size_mine * size_theirs) * 1.25) + 64
     while True:
-        found = set(chain.from_iterable(p[: bisect_posting_right(p, bound)] for p in mine))
-        found.intersection_update(chain.from_iterable(
-            p[: bisect_posting_right(p, bound)] for p in theirs))
+        mine_stops = [bisect_posting_right(p, bound) for p in mine]
+        theirs_stops = [bisect_posting_right(p, bound) for p in theirs]
+        if sum(mine_stops) + sum(theirs_stops) >= BIG:
+            found = common(mine, mine_stops, theirs, theirs_stops)
+        else:
+            kept = set(chain.from_iterable(map(_head, mine, mine_stops)))
+            kept.intersection_update(chain.from_iterable(map(_head, theirs, theirs_stops)))
+            found = sorted(kept)
         if len(found) >= most or bound >= last:
-            return sorted(found)[:most]
+            return found[:most]
         # Raised by the density found so far (at least doubled), so a few rounds at most.
         bound = max(bound * 2, int(bound * most / max(len(found), 1) * 1.25))
+
+
+def _head(posting: Sequence[int], stop: int) -> Sequence[int]:
+    return posting[:stop]
 
 
 def reading(typed: str, other: str, size: int) -> int:
