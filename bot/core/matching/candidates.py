@@ -22,6 +22,11 @@ WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
 STOP_FOUND = 200  # documents holding the phrase enough to rank, when reading is costly
 NARROW_WALK = 8  # postings slots walked to narrow the scan, per document it would read
+# The same through numpy (sorted_slots.py), where a slot costs about 5 ns against 600 for
+# a document read (1,000,000 statements, measured), and for a word in up to this share of
+# the documents (beyond it, too few are left out to pay for the intersection)
+NARROW_WALK_NUMPY = 60
+NARROW_SHARE_NUMPY = 0.5
 FEW_FIRST = 4  # a phrase starting with a word spelled this few ways is searched from it
 SCAN_CHUNK = 1_000  # texts joined into one string for the phrase scan
 SLIP = 25  # a dropped or swapped letter, against a wrong or extra one (see `reading`)
@@ -172,7 +177,8 @@ def phrase_matches(postings: dict[str, Sequence[int]], texts: Sequence[str], wor
             docs = near or docs
     if keep is not None:
         stop = keep if stop is None else min(stop, keep)
-    docs = _narrowed(docs, postings, words, spellings, anchor, len(texts))
+    docs = _narrowed(docs, postings, words, spellings, anchor, len(texts),
+                     first_whole=isinstance(texts, CodedTexts))
     phrases = 1
     for spelled in spellings:
         phrases *= MAX_PHRASES + 1 if spelled is None else len(spelled)
@@ -234,28 +240,39 @@ def _coded_holding(pattern: tuple[bytes, bool] | None, codes: list[bytes], docs:
 
 
 def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[str],
-              spellings: list[list[str] | None], anchor: str, documents: int) -> list[int]:
+              spellings: list[list[str] | None], anchor: str, documents: int,
+              first_whole: bool = False) -> list[int]:
     """`docs` (in their order) less those lacking a word the phrase has between two others,
     as itself or a stand-in (there it is a whole word: its postings say which documents
-    hold it), rarest first: an intersection in C (a set's, or numpy's from `BIG` slots in
-    all: sorted_slots.py) costs a fraction of reading a text.
-    A word in a third of the `documents` or in many times more than `docs` leaves them."""
+    hold it), or as its first word if that is whole too (`first_whole`: coded texts, where
+    a phrase begins on a word), rarest first: an intersection in C (a set's, or numpy's from
+    `BIG` slots in all: sorted_slots.py) costs a fraction of reading a text. A word in a
+    third of the `documents` or in many times more than `docs` leaves them (through numpy,
+    in half of them or sixty times more)."""
     sizes = {at: sum(len(postings[w]) for w in spellings[at])  # type: ignore[union-attr]
-             for at in range(1, len(words) - 1)
+             for at in range(0 if first_whole else 1, len(words) - 1)
              if spellings[at] is not None and words[at] != anchor}
     groups: list[list[Sequence[int]]] = []
     for at in sorted(sizes, key=sizes.__getitem__):
-        if sizes[at] * 3 > documents or sizes[at] > NARROW_WALK * len(docs):
+        if not _narrows(sizes[at], len(docs), documents):
             break
         groups.append([postings[w] for w in spellings[at]])  # type: ignore[union-attr]
     if not groups:
         return docs
     if len(docs) + sum(map(len, chain.from_iterable(groups))) >= BIG:
-        return list(compress(docs, held_by_all(docs, groups)))
+        return held_by_all(docs, groups)
     kept = set(docs)
     for group in groups:
         kept.intersection_update(chain.from_iterable(group))
     return list(compress(docs, map(kept.__contains__, docs)))
+
+
+def _narrows(size: int, docs: int, documents: int) -> bool:
+    """Whether a word in `size` of the `documents` is worth intersecting `docs` with."""
+    if size * 3 <= documents and size <= NARROW_WALK * docs:
+        return True
+    return (docs + size >= BIG and size <= NARROW_SHARE_NUMPY * documents
+            and size <= NARROW_WALK_NUMPY * docs)
 
 
 def _runs(spellings: Sequence[list[str] | None]) -> list[tuple[int, int]]:

@@ -26,8 +26,10 @@ as it does would cost more than it finds.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 _NEWLINE = 0x0A
@@ -141,6 +143,29 @@ class CodedTexts:
         def split(code: bytes) -> Iterator[str]:
             return map(words, code.decode("utf-16-be"))
         return split
+
+    def pairs_held(self, words: list[str], slots: Iterable[int]) -> dict[int, int]:
+        """Per slot, how many pairs of neighbouring `words` its text has side by side, the
+        last word also as the start of a longer one (what `f" {text} "` holding `" a b "`,
+        or `" a y"` for the last pair, says of a plain text), read on its codes as
+        characters, one a word, without spelling the text out (3.8 against 7.8 us a text of
+        10 to 60 words, measured)."""
+        chars = self.chars
+        pairs = list(pairwise(words))
+        whole = [chars[a] + chars[b] for a, b in pairs[:-1] if a in chars and b in chars]
+        last: Callable[[str], object] | None = None
+        if pairs and pairs[-1][0] in chars:
+            codes, ranges = self._beginning(pairs[-1][1])
+            if codes or ranges:
+                either = "".join(map(re.escape, codes)) + "".join(
+                    f"{re.escape(first)}-{re.escape(end)}" for first, end in ranges)
+                last = re.compile(re.escape(chars[pairs[-1][0]]) + f"[{either}]").search
+        held: dict[int, int] = {}
+        for slot in slots:
+            text = self.codes[slot].decode("utf-16-be")
+            held[slot] = sum(map(text.__contains__, whole)) + (
+                last is not None and last(text) is not None)
+        return held
 
     def _beginning(self, prefix: str) -> _Codes:
         """The codes of the words beginning with `prefix`: those listed one by one, and

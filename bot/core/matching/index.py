@@ -805,11 +805,14 @@ class FuzzyIndex:
             return counted
         # Many documents hold the rarer words: those that also have pairs of the query's
         # words side by side (common words included) come first.
-        pairs = [f" {a} {b} " for a, b in pairwise(words)]
-        if pairs:
-            pairs[-1] = pairs[-1].rstrip()  # the last word may be unfinished
         texts = shard.texts
-        score = {s: sum(map(f" {texts[s]} ".__contains__, pairs)) for s in counted}
+        if isinstance(texts, CodedTexts):
+            score = texts.pairs_held(words, counted)
+        else:
+            pairs = [f" {a} {b} " for a, b in pairwise(words)]
+            if pairs:
+                pairs[-1] = pairs[-1].rstrip()  # the last word may be unfinished
+            score = {s: sum(map(f" {texts[s]} ".__contains__, pairs)) for s in counted}
         counted.sort(key=score.__getitem__, reverse=True)  # stable: counts break ties
         return counted[:rerank]
 

@@ -19,6 +19,7 @@ from itertools import chain
 from typing import overload
 
 PACK_FROM = 256  # postings at least this long are held as `Halves`
+READ_SPAN = 4  # `posting_members` reads a posting's slots when this few per slot asked
 _BLOCK_BITS = 16
 _LOW = (1 << _BLOCK_BITS) - 1
 _LITTLE = sys.byteorder == "little"
@@ -181,8 +182,18 @@ def bisect_posting_right(posting: Sequence[int], slot: int) -> int:
 
 def posting_members(posting: Sequence[int], slots: list[int]) -> list[int]:
     """Those of the ascending `slots` in `posting` (either kind, or an ascending list),
-    bisected for each in C: a posting of a million slots is never walked."""
-    if type(posting) is Halves:
+    bisected for each in C: a posting of a million slots is never walked. If the posting
+    has few slots between the first and the last asked (the first thousands of two common
+    words), those are read instead, and looked up in a set (a bisect costs 1 us a slot)."""
+    if not slots:
+        return []
+    halved = type(posting) is Halves
+    low = posting.bisect_left(slots[0]) if halved else bisect_left(posting, slots[0])
+    high = bisect_posting_right(posting, slots[-1])
+    if high - low <= READ_SPAN * len(slots):
+        held = set(posting[low:high])
+        return [s for s in slots if s in held]
+    if halved:
         return posting.members(slots)
     size = len(posting)
     return [s for s in slots if (at := bisect_left(posting, s)) < size and posting[at] == s]

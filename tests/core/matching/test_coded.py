@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 import re
 import sys
+from itertools import pairwise
 
 import pytest
 
 import bot.core.matching.index as index_module
+from bot.core.matching import candidates
 from bot.core.matching.coded import CodedTexts
 from bot.core.matching.index import text_index
 from bot.core.matching.model import EntryRef
@@ -62,7 +64,13 @@ def _slip(word: str, rng: random.Random) -> str:
         else word[:at] + word[at + 1:]
 
 
-def test_a_coded_shard_finds_what_a_plain_one_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("through_numpy", [False, True])
+def test_a_coded_shard_finds_what_a_plain_one_finds(monkeypatch: pytest.MonkeyPatch,
+                                                     through_numpy: bool) -> None:
+    # Through numpy (what a million statements take): every intersection in it, and a
+    # coded shard's scan narrowed by the phrase's first word and by common words too.
+    if through_numpy:
+        monkeypatch.setattr(candidates, "BIG", 1)
     rng = random.Random(3)
     texts = _texts(3_000, rng)
     rows = [(EntryRef("statement", n + 1), f"Speaker {n % 9}", text.capitalize() + ".")
@@ -171,3 +179,20 @@ def test_a_shard_with_more_words_than_codes_stays_plain_and_answers_alike(
             assert coded.search(query, quick=quick) == plain.search(query, quick=quick), query
     with pytest.raises(coded_module.CodesFull):
         CodedTexts(texts + [f"w{n}" for n in range(100)])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pairs_held_counts_what_the_plain_texts_hold_side_by_side(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = _texts(400, rng)
+    coded = CodedTexts(texts)
+    for _ in range(30):
+        words = [rng.choice([*_WORDS, "nowhere"]) for _ in range(rng.randint(1, 5))]
+        if rng.random() < 0.5:  # the last word being typed: the start of longer ones
+            words[-1] = words[-1][: rng.randint(1, len(words[-1]))]
+        pairs = [f" {a} {b} " for a, b in pairwise(words)]
+        if pairs:
+            pairs[-1] = pairs[-1].rstrip()
+        slots = rng.sample(range(len(texts)), 50)
+        assert coded.pairs_held(words, slots) == {
+            s: sum(pair in f" {texts[s]} " for pair in pairs) for s in slots}, words

@@ -136,3 +136,16 @@ def test_a_postings_dict_reads_back_with_each_posting_of_its_kind() -> None:
     assert [type(p) for p in back.values()] == [type(p) for p in found.values()]
     assert all(list(back[k]) == list(found[k]) for k in found)
     assert max(len(p.starts) for p in back.values() if type(p) is Halves) > 2
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_posting_members_are_those_held_however_the_slots_asked_spread(seed: int) -> None:
+    rng = random.Random(seed)
+    slots = array("I", sorted(rng.sample(range(300_000), rng.choice([0, 1, 300, 30_000]))))
+    held = set(slots)
+    for posting in (slots, Halves.of(slots), list(slots)):
+        for spread in (50, 5_000, 300_000):  # few of the posting's slots between, or many
+            start = rng.randrange(300_000)
+            asked = sorted({rng.randrange(start, start + spread) for _ in range(40)})
+            assert postings.posting_members(posting, asked) == [s for s in asked if s in held]
+        assert postings.posting_members(posting, []) == []
