@@ -647,16 +647,11 @@ class FuzzyIndex:
                 by_words += [s for s in self._name_candidates(shard, query) if s not in seen]
                 self._score(shard, query.norm, by_words, JUDGED, best, JUDGED)
                 return
-            if all_known:
-                top = self._score(shard, query.norm, by_words, limit, best)
-                if top >= SURE_NAME:
-                    return
-                seen = set(by_words)
-                slots = [s for s in self._name_candidates(shard, query) if s not in seen]
-            else:  # a word no name has: trigrams will be counted whatever its words score
-                seen = set(by_words)
-                slots = by_words + [s for s in self._name_candidates(shard, query)
-                                    if s not in seen]
+            top = self._score(shard, query.norm, by_words, limit, best)
+            if all_known and top >= SURE_NAME:
+                return
+            seen = set(by_words)
+            slots = [s for s in self._name_candidates(shard, query) if s not in seen]
             self._score(shard, query.norm, slots, limit, best)
 
     def _score(self, shard: _Shard, norm: str, slots: Sequence[int], limit: int,

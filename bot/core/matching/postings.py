@@ -187,13 +187,13 @@ def posting_members(posting: Sequence[int], slots: list[int]) -> list[int]:
     words), those are read instead, and looked up in a set (a bisect costs 1 us a slot)."""
     if not slots:
         return []
-    halved = type(posting) is Halves
-    low = posting.bisect_left(slots[0]) if halved else bisect_left(posting, slots[0])
+    low = (posting.bisect_left(slots[0]) if type(posting) is Halves
+           else bisect_left(posting, slots[0]))
     high = bisect_posting_right(posting, slots[-1])
     if high - low <= READ_SPAN * len(slots):
         held = set(posting[low:high])
         return [s for s in slots if s in held]
-    if halved:
+    if type(posting) is Halves:
         return posting.members(slots)
     size = len(posting)
     return [s for s in slots if (at := bisect_left(posting, s)) < size and posting[at] == s]

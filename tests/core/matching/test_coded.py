@@ -184,15 +184,26 @@ def test_a_shard_with_more_words_than_codes_stays_plain_and_answers_alike(
 @pytest.mark.parametrize("seed", range(10))
 def test_pairs_held_counts_what_the_plain_texts_hold_side_by_side(seed: int) -> None:
     rng = random.Random(seed)
-    texts = _texts(400, rng)
+    # 150 more words: their codes include "-", "[", "\\", "]" and "^" (a regex class's own)
+    vocabulary = [*_WORDS, *(f"w{n}" for n in range(150))]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(3, 14)))
+             for _ in range(400)]
     coded = CodedTexts(texts)
+    for _ in range(20):  # texts with words first seen after coding, and some removed
+        texts.append(" ".join(rng.choice([*vocabulary, "late", "later"]) for _ in range(6)))
+        coded.append(texts[-1])
+    for slot in rng.sample(range(len(texts)), 20):
+        texts[slot] = ""
+        coded[slot] = ""
+    assert {"-", "[", "\\", "]", "^"} <= set(coded.chars.values())
     for _ in range(30):
-        words = [rng.choice([*_WORDS, "nowhere"]) for _ in range(rng.randint(1, 5))]
+        words = [rng.choice([*vocabulary, "late", "nowhere"]) for _ in range(rng.randint(1, 5))]
         if rng.random() < 0.5:  # the last word being typed: the start of longer ones
             words[-1] = words[-1][: rng.randint(1, len(words[-1]))]
         pairs = [f" {a} {b} " for a, b in pairwise(words)]
         if pairs:
             pairs[-1] = pairs[-1].rstrip()
-        slots = rng.sample(range(len(texts)), 50)
+        slots = rng.sample(range(len(texts)), 80)
         assert coded.pairs_held(words, slots) == {
-            s: sum(pair in f" {texts[s]} " for pair in pairs) for s in slots}, words
+            s: sum(pair in f" {texts[s]} " for pair in pairs) if texts[s] else 0
+            for s in slots}, words
