@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.matching.coded import CodedTexts, aligned
 from bot.core.matching.postings import bisect_posting_right, posting_members
-from bot.core.matching.sorted_slots import BIG, common, held_by_all
+from bot.core.matching.sorted_slots import common, held_by_all, through_numpy
 
 WALK_MOST = 150_000  # slots an intersection may walk however rare the anchor is
 MAX_PHRASES = 8  # spelled-out phrases (stand-ins combined) checked with `in`; more: a regex
@@ -257,21 +257,14 @@ def _narrowed(docs: list[int], postings: dict[str, Sequence[int]], words: list[s
         if not _narrows(sizes[at], len(docs), documents):
             break
         groups.append([postings[w] for w in spellings[at]])  # type: ignore[union-attr]
-    if not groups:
-        return docs
-    if len(docs) + sum(map(len, chain.from_iterable(groups))) >= BIG:
-        return held_by_all(docs, groups)
-    kept = set(docs)
-    for group in groups:
-        kept.intersection_update(chain.from_iterable(group))
-    return list(compress(docs, map(kept.__contains__, docs)))
+    return held_by_all(docs, groups) if groups else docs
 
 
 def _narrows(size: int, docs: int, documents: int) -> bool:
     """Whether a word in `size` of the `documents` is worth intersecting `docs` with."""
     if size * 3 <= documents and size <= NARROW_WALK * docs:
         return True
-    return (docs + size >= BIG and size <= NARROW_SHARE_NUMPY * documents
+    return (through_numpy(docs + size) and size <= NARROW_SHARE_NUMPY * documents
             and size <= NARROW_WALK_NUMPY * docs)
 
 
@@ -440,8 +433,8 @@ def _first_common(mine: list[Sequence[int]], theirs: list[Sequence[int]], most: 
     """The first `most` slots in both unions of postings: what intersecting them whole
     gives, reading each posting only up to a slot bound (bisected), raised until enough
     are found. Two common words ("of", "the": 90,000 documents each at 100,000) have their
-    first thousands in common within the first few thousand slots. From `BIG` slots read
-    in all, numpy intersects them (sorted_slots.py)."""
+    first thousands in common within the first few thousand slots (intersected in sets,
+    or in numpy when big: sorted_slots.py)."""
     lists = [p for p in (*mine, *theirs) if p]
     if not lists:
         return []
@@ -452,22 +445,12 @@ def _first_common(mine: list[Sequence[int]], theirs: list[Sequence[int]], most: 
     # As if the words were independent: where `most` in common are expected, and a margin.
     bound = int(most * (last + 1) ** 2 / (size_mine * size_theirs) * 1.25) + 64
     while True:
-        mine_stops = [bisect_posting_right(p, bound) for p in mine]
-        theirs_stops = [bisect_posting_right(p, bound) for p in theirs]
-        if sum(mine_stops) + sum(theirs_stops) >= BIG:
-            found = common(mine, mine_stops, theirs, theirs_stops)
-        else:
-            kept = set(chain.from_iterable(map(_head, mine, mine_stops)))
-            kept.intersection_update(chain.from_iterable(map(_head, theirs, theirs_stops)))
-            found = sorted(kept)
+        found = common(mine, [bisect_posting_right(p, bound) for p in mine],
+                       theirs, [bisect_posting_right(p, bound) for p in theirs])
         if len(found) >= most or bound >= last:
             return found[:most]
         # Raised by the density found so far (at least doubled), so a few rounds at most.
         bound = max(bound * 2, int(bound * most / max(len(found), 1) * 1.25))
-
-
-def _head(posting: Sequence[int], stop: int) -> Sequence[int]:
-    return posting[:stop]
 
 
 def reading(typed: str, other: str, size: int) -> int:

@@ -68,7 +68,6 @@ from bot.core.matching.normalizing import fast_normalize, fast_normalize_query, 
 from bot.core.matching.packed import PackedDisplay
 from bot.core.matching.postings import pack_all, postings_from, postings_state
 from bot.core.matching.scoring import JudgeMany, Scorer
-from bot.core.matching.sorted_slots import BIG
 from bot.core.matching.vocabulary import FAR_WORD, PREFIX_WORDS, Vocabulary, drop_removed
 
 _append = array.append
@@ -282,7 +281,8 @@ class FuzzyIndex:
         """Statements in the tens of thousands are intersected through numpy
         (sorted_slots.py): imported now (0.2 s, measured), at start-up, not in the first
         lookup that needs it. Two words' postings reach `BIG` slots from half as many."""
-        if self._words and any(shard.live() * 2 >= BIG for shard in self._shards.values()):
+        if self._words and any(sorted_slots.through_numpy(shard.live() * 2)
+                               for shard in self._shards.values()):
             sorted_slots.load()
 
     def __len__(self) -> int:

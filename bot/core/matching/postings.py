@@ -174,6 +174,12 @@ def pack_all(postings: MutableMapping[str, array | Halves]) -> None:
             postings[token] = Halves.of(posting)
 
 
+def bisect_posting_left(posting: Sequence[int], slot: int) -> int:
+    if type(posting) is Halves:
+        return posting.bisect_left(slot)
+    return bisect_left(posting, slot)
+
+
 def bisect_posting_right(posting: Sequence[int], slot: int) -> int:
     if type(posting) is Halves:
         return posting.bisect_right(slot)
@@ -187,9 +193,7 @@ def posting_members(posting: Sequence[int], slots: list[int]) -> list[int]:
     words), those are read instead, and looked up in a set (a bisect costs 1 us a slot)."""
     if not slots:
         return []
-    low = (posting.bisect_left(slots[0]) if type(posting) is Halves
-           else bisect_left(posting, slots[0]))
-    high = bisect_posting_right(posting, slots[-1])
+    low, high = bisect_posting_left(posting, slots[0]), bisect_posting_right(posting, slots[-1])
     if high - low <= READ_SPAN * len(slots):
         held = set(posting[low:high])
         return [s for s in slots if s in held]

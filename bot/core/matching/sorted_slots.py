@@ -1,4 +1,4 @@
-"""Big intersections of postings, in C through numpy, without boxing a slot.
+"""Intersections of postings: in Python sets when small, in numpy when big (no slot boxed).
 
 At a million statements the phrase steps intersect postings of common words: 29,000 slots
 with 144,000. A Python set of one, intersected with the other, makes an int object of every
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from itertools import chain, compress
 from typing import TYPE_CHECKING, Any
 
 from bot.core.matching.postings import Halves, bisect_posting_right
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 BIG = 20_000  # slots in all, from which numpy intersects them
+
+
+def through_numpy(slots: int) -> bool:
+    """Whether an intersection of this many slots in all is done in numpy."""
+    return slots >= BIG
 
 
 def load() -> None:
@@ -63,6 +69,10 @@ def _marked(postings: Sequence[Sequence[int]], stops: Sequence[int], size: int
     return mask
 
 
+def _head(posting: Sequence[int], stop: int) -> Sequence[int]:
+    return posting[:stop]
+
+
 def _last(postings: Sequence[Sequence[int]], stops: Sequence[int]) -> int:
     return max((p[stop - 1] for p, stop in zip(postings, stops, strict=True) if stop),
                default=-1)
@@ -71,6 +81,10 @@ def _last(postings: Sequence[Sequence[int]], stops: Sequence[int]) -> int:
 def common(mine: Sequence[Sequence[int]], mine_stops: Sequence[int],
            theirs: Sequence[Sequence[int]], theirs_stops: Sequence[int]) -> list[int]:
     """The slots in both unions (each posting up to its stop), ascending."""
+    if not through_numpy(sum(mine_stops) + sum(theirs_stops)):
+        kept = set(chain.from_iterable(map(_head, mine, mine_stops)))
+        kept.intersection_update(chain.from_iterable(map(_head, theirs, theirs_stops)))
+        return sorted(kept)
     numpy = _np()
     size = min(_last(mine, mine_stops), _last(theirs, theirs_stops)) + 1
     if size <= 0:
@@ -87,9 +101,14 @@ def common(mine: Sequence[Sequence[int]], mine_stops: Sequence[int],
 
 def held_by_all(docs: list[int], groups: Sequence[Sequence[Sequence[int]]]) -> list[int]:
     """Those of `docs` (in their order) that every group has a posting holding."""
-    numpy = _np()
     if not docs:
         return []
+    if not through_numpy(len(docs) + sum(map(len, chain.from_iterable(groups)))):
+        kept_set = set(docs)
+        for group in groups:
+            kept_set.intersection_update(chain.from_iterable(group))
+        return list(compress(docs, map(kept_set.__contains__, docs)))
+    numpy = _np()
     values = numpy.frombuffer(array("I", docs), dtype=numpy.uint32)  # (a list's ints: 2x)
     kept = numpy.ones(len(values), dtype=bool)
     highest = int(values.max())

@@ -11,7 +11,7 @@ from itertools import pairwise
 import pytest
 
 import bot.core.matching.index as index_module
-from bot.core.matching import candidates
+from bot.core.matching import sorted_slots
 from bot.core.matching.coded import CodedTexts
 from bot.core.matching.index import text_index
 from bot.core.matching.model import EntryRef
@@ -70,7 +70,7 @@ def test_a_coded_shard_finds_what_a_plain_one_finds(monkeypatch: pytest.MonkeyPa
     # Through numpy (what a million statements take): every intersection in it, and a
     # coded shard's scan narrowed by the phrase's first word and by common words too.
     if through_numpy:
-        monkeypatch.setattr(candidates, "BIG", 1)
+        monkeypatch.setattr(sorted_slots, "BIG", 1)
     rng = random.Random(3)
     texts = _texts(3_000, rng)
     rows = [(EntryRef("statement", n + 1), f"Speaker {n % 9}", text.capitalize() + ".")

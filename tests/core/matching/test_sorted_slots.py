@@ -59,7 +59,7 @@ def test_the_phrase_steps_answer_the_same_below_and_above_the_numpy_threshold(
                                      1_000_000))
 
     through_numpy = both()
-    monkeypatch.setattr(candidates, "BIG", 10**9)  # sets only
+    monkeypatch.setattr(sorted_slots, "BIG", 10**9)  # sets only
     through_sets = both()
     assert through_numpy == through_sets
     assert len(through_numpy[0]) == 5_000 and 0 < len(through_numpy[1]) < len(docs)
